@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package hpcmon and its tests need. Idempotent, non-interactive.
+# Each component adds its packages to the list below.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config git binutils python3
+  # papi_sampler
+  libpapi-dev papi-tools libhwloc-dev hwloc
+  # configuration
+  libyaml-cpp-dev
+  # hdf5_store and the hpcmon command
+  libhdf5-dev hdf5-tools libcli11-dev nlohmann-json3-dev
+  # mpi_monitor
+  openmpi-bin libopenmpi-dev gfortran
+  # daemon
+  libmicrohttpd-dev libcurl4-openssl-dev
+  # tests
+  libgtest-dev googletest python3-h5py python3-numpy python3-mpi4py
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "install-deps: all ${#packages[@]} packages present"
