@@ -14,6 +14,8 @@ packages=(
   libhdf5-dev hdf5-tools libcli11-dev nlohmann-json3-dev
   # mpi_monitor
   openmpi-bin libopenmpi-dev gfortran
+  # private Slurm test cluster (scripts/slurm-up.sh) and the SPANK plugin
+  slurmctld slurmd slurm-client munge libslurm-dev iproute2 procps
   # daemon
   libmicrohttpd-dev libcurl4-openssl-dev
   # tests
