@@ -1,0 +1,117 @@
+// hpcmon configuration: the one YAML file (performance_monitoring_config.yaml) of the
+// whole product, read into plain structs, strictly validated, with HPCMON_<SECTION>__<KEY>
+// environment overrides.
+// Owns: the Config structs, the loader, and the schema table (config_schema.hpp) that
+// drives parsing, validation, printing, environment export and docs/configuration.md.
+// Never: log, exit, or keep global state besides a cached PAPI preset table; never call
+// PAPI_shutdown. Errors are thrown as ConfigError for the caller to report.
+// Used by: papi_sampler, hdf5_store, hpcmond, the SPANK plugin (which passes the effective
+// configuration on to ranks as environment variables, see to_environment()).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hpcmon::config {
+
+// Adding a section: a struct here, a member of Config, and a table in src/schema.cpp.
+struct General {
+    bool enabled = true;
+    std::string log_level = "info";  // trace, debug, info, warning, error, off
+    double sample_interval_s = 1.0;        // per-process / per-rank sampling period
+    double node_sample_interval_s = 5.0;   // node-wide sampling period of the agent
+    bool operator==(const General&) const = default;
+};
+
+// Warning and critical thresholds; fractions are 0..1 of the whole resource.
+struct System {
+    double cpu_util_warn = 0.90;
+    double cpu_util_crit = 0.98;
+    double memory_used_warn = 0.90;
+    double memory_used_crit = 0.95;
+    double swap_used_warn = 0.50;
+    double load_per_core_warn = 2.0;
+    double load_per_core_crit = 4.0;
+    double disk_used_warn = 0.90;
+    double disk_used_crit = 0.95;
+    std::int64_t oom_kills_warn = 1;  // per job step; 0 disables
+    bool operator==(const System&) const = default;
+};
+
+struct Hpc {
+    std::vector<std::string> events = {"PAPI_TOT_CYC", "PAPI_TOT_INS", "perf::task-clock",
+                                       "perf::context-switches", "perf::page-faults"};
+    bool per_thread = false;  // also count per thread, not only per process
+    std::string record_dir = "/var/lib/hpcmon/records";
+    bool operator==(const Hpc&) const = default;
+};
+
+struct Config {
+    General general;
+    System system;
+    Hpc hpc;
+    std::string source;                      // file (or name) it came from; "(defaults)"
+    std::vector<std::string> env_overrides;  // HPCMON_* variables applied, sorted
+    bool operator==(const Config&) const = default;
+};
+
+// One configuration error. what() is exactly "file:line:col: key.path: message" with a
+// 1-based line and column. For an environment override it is "VARIABLE: key.path: message"
+// (file() is the variable name, line() and column() are 0). For a file that cannot be read
+// it is "file: message" (key_path() empty, line() and column() 0).
+class ConfigError : public std::runtime_error {
+public:
+    ConfigError(std::string file, int line, int column, std::string key_path,
+                std::string message);
+    const std::string& file() const noexcept { return file_; }
+    int line() const noexcept { return line_; }
+    int column() const noexcept { return column_; }
+    const std::string& key_path() const noexcept { return key_path_; }
+    const std::string& message() const noexcept { return message_; }
+
+private:
+    std::string file_;
+    int line_;
+    int column_;
+    std::string key_path_;
+    std::string message_;
+};
+
+enum class Environment { apply, ignore };
+
+// Reads and validates a file. Environment::apply (the default) then applies the process's
+// HPCMON_<SECTION>__<KEY> variables. Root-side code reading on behalf of a job passes
+// Environment::ignore (a job's environment is user-controlled).
+Config load_file(const std::filesystem::path& path, Environment env = Environment::apply);
+
+// Parses YAML text; `name` stands for the file in messages. No environment overrides.
+Config load_string(std::string_view yaml, std::string_view name);
+
+// Built-in defaults (the same values as config/performance_monitoring_config.yaml).
+Config defaults();
+
+// $HPCMON_CONFIG if set and not empty, else /etc/hpcmon/performance_monitoring_config.yaml.
+std::filesystem::path default_path();
+
+// Applies HPCMON_<SECTION>__<KEY>=value variables of this process's environment to `config`
+// and validates the result. Variables without "__" (HPCMON_CONFIG...) are not overrides.
+void apply_environment(Config& config);
+
+// The same from an explicit list of "NAME=value" strings (e.g. a job's saved environment).
+void apply_environment(Config& config, const std::vector<std::string>& name_value_pairs);
+
+// Every key as "HPCMON_<SECTION>__<KEY>=value", in schema order: what a launcher exports
+// so that a process rebuilds the same configuration with defaults() + apply_environment().
+std::vector<std::string> to_environment(const Config& config);
+
+// True when every schema key has the same value (source and env_overrides aside).
+bool same_settings(const Config& a, const Config& b);
+
+// The effective configuration as YAML, every key, in schema order; loads back identically.
+std::string to_yaml(const Config& config);
+
+}  // namespace hpcmon::config
