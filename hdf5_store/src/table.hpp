@@ -1,0 +1,99 @@
+// Compound tables and plain arrays on disk. A Schema lists a table's columns with their
+// on-disk standard types; the memory side is a packed row buffer filled with memcpy, so the
+// file layout never depends on a C++ struct's layout. Internal to hpcmon_store.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "h5_util.hpp"
+
+namespace hpcmon::store::table {
+
+enum class Col { i32, u32, i64, u64, u16, u8, f64, str };
+
+struct Column {
+  const char* name;
+  Col type;
+};
+
+class Schema {
+ public:
+  explicit Schema(std::vector<Column> columns);
+  const std::vector<Column>& columns() const { return columns_; }
+  std::size_t row_size() const { return row_size_; }
+  std::size_t offset(std::size_t col) const { return offsets_[col]; }
+  // Packed compound of H5T_STD_*LE / H5T_IEEE_F64LE / variable-length UTF-8 strings.
+  h5::Id file_type() const;
+  // Native types at the row buffer's offsets, only the columns flagged in `include`.
+  h5::Id mem_type(const std::vector<bool>& include) const;
+
+ private:
+  std::vector<Column> columns_;
+  std::vector<std::size_t> offsets_;
+  std::size_t row_size_ = 0;
+};
+
+// Row buffer of one table.
+class Rows {
+ public:
+  Rows(const Schema& schema, std::size_t n);
+  std::size_t size() const { return n_; }
+  const Schema& schema() const { return *schema_; }
+
+  template <class T>
+  void set(std::size_t row, std::size_t col, T v) {
+    std::memcpy(at(row, col), &v, sizeof v);
+  }
+  void set_str(std::size_t row, std::size_t col, const std::string& s) { strings_[col][row] = s; }
+
+  template <class T>
+  T get(std::size_t row, std::size_t col) const {
+    T v;
+    std::memcpy(&v, at(row, col), sizeof v);
+    return v;
+  }
+  const std::string& get_str(std::size_t row, std::size_t col) const { return strings_[col][row]; }
+  // False when the file's table has no such column (an older minor version).
+  bool present(std::size_t col) const { return present_[col]; }
+
+  // Creates dataset `name` under `loc` (chunked, extendible, shuffle + deflate) and writes.
+  void write(hid_t loc, const char* name);
+  // Reads dataset `name`; columns missing from the file keep zero / empty values.
+  static Rows read(hid_t loc, const char* name, const Schema& schema);
+
+ private:
+  unsigned char* at(std::size_t row, std::size_t col) { return buf_.data() + row * schema_->row_size() + schema_->offset(col); }
+  const unsigned char* at(std::size_t row, std::size_t col) const { return buf_.data() + row * schema_->row_size() + schema_->offset(col); }
+
+  const Schema* schema_;
+  std::size_t n_;
+  std::vector<unsigned char> buf_;
+  std::vector<std::vector<std::string>> strings_;  // per string column
+  std::vector<bool> present_;
+};
+
+// Dataset creation property list: chunked along the first dimension, shuffle + deflate.
+h5::Id chunked_dcpl(int rank, const hsize_t* dims, std::size_t elem_size);
+
+// Plain numeric arrays (1-D or 2-D), chunked, extendible and compressed.
+void write_array(hid_t loc, const char* name, hid_t file_type, hid_t mem_type, int rank,
+                 const hsize_t* dims, const void* data);
+// Reads a numeric array of the given rank; dims receives its extent.
+template <class T>
+std::vector<T> read_array(hid_t loc, const char* name, hid_t mem_type, int rank, hsize_t* dims);
+
+void write_strings(hid_t loc, const char* name, const std::vector<std::string>& v);
+std::vector<std::string> read_strings(hid_t loc, const char* name);
+
+// Rejects a dataset whose extent could not have come from its stored bytes (a damaged
+// header asking for an absurd allocation).
+void check_plausible_size(hid_t dset, hsize_t points, std::size_t elem_size, const char* name);
+
+extern template std::vector<double> read_array<double>(hid_t, const char*, hid_t, int, hsize_t*);
+extern template std::vector<std::int64_t> read_array<std::int64_t>(hid_t, const char*, hid_t, int, hsize_t*);
+extern template std::vector<std::uint64_t> read_array<std::uint64_t>(hid_t, const char*, hid_t, int, hsize_t*);
+
+}  // namespace hpcmon::store::table
