@@ -142,9 +142,10 @@ std::string check_value(const Field& field, const Value& value, std::string_view
 
 std::string suggestion(std::string_view word, const std::vector<std::string_view>& candidates) {
     std::string_view best;
-    std::size_t best_distance = 3;  // at most two edits away
+    std::size_t best_distance = 3;  // at most two edits away, or an abbreviation
     for (auto candidate : candidates) {
-        const std::size_t distance = edit_distance(word, candidate);
+        const bool abbreviation = word.size() >= 3 && candidate.starts_with(word);
+        const std::size_t distance = abbreviation ? 1 : edit_distance(word, candidate);
         if (distance < best_distance) {
             best = candidate;
             best_distance = distance;
