@@ -1,7 +1,9 @@
 /* Observer for bench/mpi_overhead.sh: a second preloaded library, placed AFTER
  * libhpcmon_mpi.so in LD_PRELOAD, that interposes the PMPI_* entry points the preload uses
  * for its own traffic (the application's MPI_* calls do not reach PMPI_* symbols in Open MPI)
- * and counts the bytes this rank sends through them. At PMPI_Finalize each rank prints
+ * and counts the bytes this rank sends through them. At MPI_Finalize (which the preload
+ * chains to with dlsym(RTLD_NEXT), so it reaches this library after its own report) or
+ * PMPI_Finalize, each rank prints
  *   hpcmon_observer rank <r> tool_sent_bytes=<n> tool_calls=<c>
  * on stderr. Bytes are what the rank contributes: send buffers of point-to-point calls, the
  * send part of gathers, the reduced vector of reductions, the root's buffer of a broadcast. */
@@ -90,10 +92,21 @@ int PMPI_Bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm)
   return NEXT(PMPI_Bcast)(buf, count, type, root, comm);
 }
 
-int PMPI_Finalize(void) {
+static void report(void) {
+  static int reported;
+  if (reported++) return;
   int rank = 0;
   NEXT(PMPI_Comm_rank)(MPI_COMM_WORLD, &rank);
   fprintf(stderr, "hpcmon_observer rank %d tool_sent_bytes=%llu tool_calls=%llu\n", rank,
           sent_bytes, tool_calls);
+}
+
+int MPI_Finalize(void) {
+  report();
+  return NEXT(MPI_Finalize)();
+}
+
+int PMPI_Finalize(void) {
+  report();
   return NEXT(PMPI_Finalize)();
 }
