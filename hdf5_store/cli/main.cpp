@@ -1,1 +1,32 @@
-int main() { return 0; }
+// hpcmon: reads, checks, exports and merges job records. Subcommands live in cmd_*.cpp.
+#include <iostream>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "text_escape.hpp"
+
+int main(int argc, char** argv) {
+  using namespace hpcmon::cli;
+  CLI::App app{"hpcmon: read, check, export and merge hpcmon job records"};
+  app.require_subcommand(1);
+  Action run;
+  add_report(app, run);
+  add_export(app, run);
+  add_merge(app, run);
+  add_validate(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  try {
+    return run ? run() : kExitUsage;
+  } catch (const hpcmon::store::RecordError& e) {
+    std::cerr << "hpcmon: " << escape_terminal(e.what()) << "\n";
+    return exit_code_for(e.kind());
+  } catch (const std::exception& e) {
+    std::cerr << "hpcmon: " << escape_terminal(e.what()) << "\n";
+    return kExitDamaged;
+  }
+}

@@ -1,5 +1,6 @@
 #include "h5_util.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -30,10 +31,13 @@ std::optional<T> read_scalar(hid_t obj, const char* name, hid_t mem_type) {
 
 }  // namespace
 
-Id vl_string_type() {
+// Fixed-size, null-padded UTF-8: attribute strings then live in the checksummed object
+// header, not in the global heap (which HDF5 reads without any check).
+Id fixed_string(std::size_t size, H5T_cset_t cset) {
   Id t = check(H5Tcopy(H5T_C_S1), "H5Tcopy");
-  check_status(H5Tset_size(t, H5T_VARIABLE), "H5Tset_size");
-  check_status(H5Tset_cset(t, H5T_CSET_UTF8), "H5Tset_cset");
+  check_status(H5Tset_size(t, size == 0 ? 1 : size), "H5Tset_size");
+  check_status(H5Tset_strpad(t, H5T_STR_NULLPAD), "H5Tset_strpad");
+  check_status(H5Tset_cset(t, cset), "H5Tset_cset");
   return t;
 }
 
@@ -45,21 +49,22 @@ void write_attr_u8(hid_t o, const char* n, std::uint8_t v) { write_scalar(o, n, 
 void write_attr_f64(hid_t o, const char* n, double v) { write_scalar(o, n, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v); }
 
 void write_attr_str(hid_t obj, const char* name, const std::string& v) {
-  Id type = vl_string_type();
-  const char* p = v.c_str();
-  write_scalar(obj, name, type, type, &p);
+  Id type = fixed_string(v.size());
+  std::string padded = v.empty() ? std::string(1, '\0') : v;
+  write_scalar(obj, name, type, type, padded.data());
 }
 
 void write_attr_str_list(hid_t obj, const char* name, const std::vector<std::string>& v) {
-  Id type = vl_string_type();
+  std::size_t width = 1;
+  for (const auto& s : v) width = std::max(width, s.size());
+  Id type = fixed_string(width);
   hsize_t n = v.size();
   Id space = check(n == 0 ? H5Screate(H5S_NULL) : H5Screate_simple(1, &n, nullptr), name);
   Id attr = check(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), name);
   if (n == 0) return;
-  std::vector<const char*> ptrs;
-  ptrs.reserve(v.size());
-  for (const auto& s : v) ptrs.push_back(s.c_str());
-  check_status(H5Awrite(attr, type, ptrs.data()), name);
+  std::vector<char> buf(width * v.size(), 0);
+  for (std::size_t i = 0; i < v.size(); ++i) std::memcpy(buf.data() + i * width, v[i].data(), v[i].size());
+  check_status(H5Awrite(attr, type, buf.data()), name);
 }
 
 bool has_attr(hid_t obj, const char* name) {
@@ -72,25 +77,16 @@ std::optional<std::int64_t> read_attr_i64(hid_t o, const char* n) { return read_
 std::optional<std::uint64_t> read_attr_u64(hid_t o, const char* n) { return read_scalar<std::uint64_t>(o, n, H5T_NATIVE_UINT64); }
 std::optional<double> read_attr_f64(hid_t o, const char* n) { return read_scalar<double>(o, n, H5T_NATIVE_DOUBLE); }
 
-// Reads a string attribute of `count` elements, variable-length or fixed-size.
+// Reads a fixed-size string attribute of `count` elements. Variable-length strings are
+// refused: their bytes sit in the unchecked global heap, where damage can crash HDF5.
 static std::vector<std::string> read_strings(hid_t attr, hid_t file_type, hsize_t count, const char* name) {
-  std::vector<std::string> out;
-  if (H5Tis_variable_str(file_type) > 0) {
-    Id mem = vl_string_type();
-    std::vector<char*> ptrs(count, nullptr);
-    check_status(H5Aread(attr, mem, ptrs.data()), name);
-    for (char* p : ptrs) {
-      out.emplace_back(p ? p : "");
-      if (p) H5free_memory(p);
-    }
-    return out;
-  }
-  size_t size = H5Tget_size(file_type);
+  if (H5Tis_variable_str(file_type) != 0) fail(std::string("attribute ") + name + " is a variable-length string");
+  std::size_t size = H5Tget_size(file_type);
   if (size == 0 || size > (1u << 20)) fail(std::string("attribute ") + name + " has a bad string size");
-  Id mem = check(H5Tcopy(H5T_C_S1), "H5Tcopy");
-  check_status(H5Tset_size(mem, size), "H5Tset_size");
+  Id mem = fixed_string(size, H5Tget_cset(file_type));
   std::vector<char> buf(size * count);
   check_status(H5Aread(attr, mem, buf.data()), name);
+  std::vector<std::string> out;
   for (hsize_t i = 0; i < count; ++i) {
     const char* s = buf.data() + i * size;
     out.emplace_back(s, strnlen(s, size));

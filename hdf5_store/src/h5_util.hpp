@@ -82,8 +82,8 @@ class QuietErrors {
   void* data_ = nullptr;
 };
 
-// Variable-length UTF-8 string type.
-Id vl_string_type();
+// Fixed-size (at least 1 byte), null-padded UTF-8 string type.
+Id fixed_string(std::size_t size, H5T_cset_t cset = H5T_CSET_UTF8);
 
 // Attributes (scalar). Writers use fixed standard little-endian types.
 void write_attr_i64(hid_t obj, const char* name, std::int64_t v);

@@ -52,34 +52,59 @@ hid_t mem_atom(Col c) {
 Schema::Schema(std::vector<Column> columns) : columns_(std::move(columns)) {
   for (const auto& c : columns_) {
     offsets_.push_back(row_size_);
-    row_size_ += mem_size(c.type);
+    row_size_ += c.type == Col::str ? 0 : mem_size(c.type);
   }
 }
 
-h5::Id Schema::file_type() const {
-  h5::Id str = h5::vl_string_type();
-  std::size_t size = 0;
-  for (const auto& c : columns_) size += c.type == Col::str ? H5Tget_size(str) : H5Tget_size(file_atom(c.type));
-  h5::Id t = h5::check(H5Tcreate(H5T_COMPOUND, size), "H5Tcreate");
-  std::size_t off = 0;
-  for (const auto& c : columns_) {
-    hid_t member = c.type == Col::str ? str.get() : file_atom(c.type);
-    h5::check_status(H5Tinsert(t, c.name, off, member), c.name);
-    off += H5Tget_size(member);
+h5::Id fixed_string_type(std::size_t size, H5T_cset_t cset) {
+  h5::Id t = h5::check(H5Tcopy(H5T_C_S1), "H5Tcopy");
+  h5::check_status(H5Tset_size(t, std::max<std::size_t>(size, 1)), "H5Tset_size");
+  h5::check_status(H5Tset_strpad(t, H5T_STR_NULLPAD), "H5Tset_strpad");
+  h5::check_status(H5Tset_cset(t, cset), "H5Tset_cset");
+  return t;
+}
+
+namespace {
+
+// The packed row as it crosses the HDF5 API: included columns in schema order, strings as
+// fixed-size fields of their table's width.
+struct Wire {
+  std::vector<std::size_t> offset, size;
+  std::vector<H5T_cset_t> cset;  // of string columns
+  std::size_t row = 0;
+};
+
+Wire wire_layout(const Schema& schema, const std::vector<std::size_t>& widths, const std::vector<bool>& include) {
+  Wire w;
+  w.cset.assign(schema.columns().size(), H5T_CSET_UTF8);
+  for (std::size_t c = 0; c < schema.columns().size(); ++c) {
+    const Col type = schema.columns()[c].type;
+    w.offset.push_back(w.row);
+    w.size.push_back(include[c] ? (type == Col::str ? widths[c] : mem_size(type)) : 0);
+    w.row += w.size.back();
+  }
+  return w;
+}
+
+// Compound type of a wire layout: standard little-endian atoms for the file, native ones
+// for memory (same sizes, so the same offsets).
+h5::Id wire_type(const Schema& schema, const Wire& w, const std::vector<bool>& include, bool for_file) {
+  h5::Id t = h5::check(H5Tcreate(H5T_COMPOUND, std::max<std::size_t>(w.row, 1)), "H5Tcreate");
+  for (std::size_t c = 0; c < schema.columns().size(); ++c) {
+    if (!include[c]) continue;
+    const auto& col = schema.columns()[c];
+    if (col.type == Col::str) {
+      h5::Id str = fixed_string_type(w.size[c], w.cset[c]);
+      h5::check_status(H5Tinsert(t, col.name, w.offset[c], str), col.name);
+    } else {
+      h5::check_status(H5Tinsert(t, col.name, w.offset[c], for_file ? file_atom(col.type) : mem_atom(col.type)),
+                       col.name);
+    }
   }
   return t;
 }
 
-h5::Id Schema::mem_type(const std::vector<bool>& include) const {
-  h5::Id str = h5::vl_string_type();
-  h5::Id t = h5::check(H5Tcreate(H5T_COMPOUND, row_size_), "H5Tcreate");
-  for (std::size_t i = 0; i < columns_.size(); ++i) {
-    if (!include[i]) continue;
-    hid_t member = columns_[i].type == Col::str ? str.get() : mem_atom(columns_[i].type);
-    h5::check_status(H5Tinsert(t, columns_[i].name, offsets_[i], member), columns_[i].name);
-  }
-  return t;
-}
+}  // namespace
 
 Rows::Rows(const Schema& schema, std::size_t n)
     : schema_(&schema), n_(n), buf_(schema.row_size() * n, 0), strings_(schema.columns().size()),
@@ -107,17 +132,30 @@ static h5::Id extendible_space(int rank, const hsize_t* dims) {
 }
 
 void Rows::write(hid_t loc, const char* name) {
-  for (std::size_t c = 0; c < schema_->columns().size(); ++c) {
-    if (schema_->columns()[c].type != Col::str) continue;
-    for (std::size_t r = 0; r < n_; ++r) set<const char*>(r, c, strings_[c][r].c_str());
-  }
-  h5::Id ftype = schema_->file_type();
-  h5::Id mtype = schema_->mem_type(present_);
+  const auto& cols = schema_->columns();
+  std::vector<std::size_t> widths(cols.size(), 0);
+  for (std::size_t c = 0; c < cols.size(); ++c)
+    if (cols[c].type == Col::str) {
+      widths[c] = 1;
+      for (const auto& s : strings_[c]) widths[c] = std::max(widths[c], s.size());
+    }
+  const Wire w = wire_layout(*schema_, widths, present_);
+  std::vector<unsigned char> wire(w.row * n_, 0);
+  for (std::size_t r = 0; r < n_; ++r)
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      unsigned char* dst = wire.data() + r * w.row + w.offset[c];
+      if (cols[c].type == Col::str)
+        std::memcpy(dst, strings_[c][r].data(), strings_[c][r].size());
+      else
+        std::memcpy(dst, at(r, c), w.size[c]);
+    }
+  h5::Id ftype = wire_type(*schema_, w, present_, true);
+  h5::Id mtype = wire_type(*schema_, w, present_, false);
   hsize_t dims[1] = {n_};
   h5::Id space = extendible_space(1, dims);
-  h5::Id dcpl = chunked_dcpl(1, dims, H5Tget_size(ftype));
+  h5::Id dcpl = chunked_dcpl(1, dims, w.row);
   h5::Id dset = h5::check(H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), name);
-  if (n_ > 0) h5::check_status(H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf_.data()), name);
+  if (n_ > 0) h5::check_status(H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, wire.data()), name);
 }
 
 void check_plausible_size(hid_t dset, hsize_t points, std::size_t elem_size, const char* name) {
@@ -135,23 +173,41 @@ Rows Rows::read(hid_t loc, const char* name, const Schema& schema) {
   if (H5Sget_simple_extent_ndims(space) != 1) h5::fail(std::string(name) + " is not one-dimensional");
   hsize_t n = 0;
   H5Sget_simple_extent_dims(space, &n, nullptr);
-  check_plausible_size(dset, n, schema.row_size(), name);
-  Rows rows(schema, n);
-  for (std::size_t c = 0; c < schema.columns().size(); ++c)
-    rows.present_[c] = H5Tget_member_index(ftype, schema.columns()[c].name) >= 0;
-  if (n == 0) return rows;
-  h5::Id mtype = schema.mem_type(rows.present_);
-  h5::check_status(H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.buf_.data()), name);
-  bool has_strings = false;
-  for (std::size_t c = 0; c < schema.columns().size(); ++c) {
-    if (schema.columns()[c].type != Col::str || !rows.present_[c]) continue;
-    has_strings = true;
-    for (std::size_t r = 0; r < n; ++r) {
-      const char* p = rows.get<const char*>(r, c);
-      rows.strings_[c][r] = p ? p : "";
-    }
+  const auto& cols = schema.columns();
+  std::vector<bool> present(cols.size(), false);
+  std::vector<std::size_t> widths(cols.size(), 0);
+  std::vector<H5T_cset_t> csets(cols.size(), H5T_CSET_UTF8);
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    const int idx = H5Tget_member_index(ftype, cols[c].name);
+    if (idx < 0) continue;
+    present[c] = true;
+    h5::Id member = h5::check(H5Tget_member_type(ftype, static_cast<unsigned>(idx)), cols[c].name);
+    const bool is_string = H5Tget_class(member) == H5T_STRING;
+    if (is_string != (cols[c].type == Col::str)) h5::fail(std::string(name) + "." + cols[c].name + " has the wrong type");
+    if (!is_string) continue;
+    if (H5Tis_variable_str(member) > 0) h5::fail(std::string(name) + "." + cols[c].name + " is a variable-length string");
+    widths[c] = H5Tget_size(member);
+    csets[c] = H5Tget_cset(member);
+    if (widths[c] == 0 || widths[c] > (1u << 20)) h5::fail(std::string(name) + "." + cols[c].name + " has a bad width");
   }
-  if (has_strings) H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, rows.buf_.data());
+  Wire w = wire_layout(schema, widths, present);
+  w.cset = csets;
+  check_plausible_size(dset, n, std::max<std::size_t>(w.row, 1), name);
+  Rows rows(schema, n);
+  rows.present_ = present;
+  if (n == 0 || w.row == 0) return rows;
+  std::vector<unsigned char> wire(w.row * n, 0);
+  h5::Id mtype = wire_type(schema, w, present, false);
+  h5::check_status(H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, wire.data()), name);
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      if (!present[c]) continue;
+      const auto* src = reinterpret_cast<const char*>(wire.data() + r * w.row + w.offset[c]);
+      if (cols[c].type == Col::str)
+        rows.strings_[c][r].assign(src, strnlen(src, w.size[c]));
+      else
+        std::memcpy(rows.at(r, c), src, w.size[c]);
+    }
   return rows;
 }
 
@@ -185,35 +241,36 @@ template std::vector<std::int64_t> read_array<std::int64_t>(hid_t, const char*, 
 template std::vector<std::uint64_t> read_array<std::uint64_t>(hid_t, const char*, hid_t, int, hsize_t*);
 
 void write_strings(hid_t loc, const char* name, const std::vector<std::string>& v) {
-  h5::Id type = h5::vl_string_type();
+  std::size_t width = 1;
+  for (const auto& s : v) width = std::max(width, s.size());
+  std::vector<char> buf(width * v.size(), 0);
+  for (std::size_t i = 0; i < v.size(); ++i) std::memcpy(buf.data() + i * width, v[i].data(), v[i].size());
+  h5::Id type = fixed_string_type(width);
   hsize_t dims[1] = {v.size()};
   h5::Id space = h5::check(H5Screate_simple(1, dims, nullptr), name);
   h5::Id dset = h5::check(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), name);
-  if (v.empty()) return;
-  std::vector<const char*> ptrs;
-  ptrs.reserve(v.size());
-  for (const auto& s : v) ptrs.push_back(s.c_str());
-  h5::check_status(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), name);
+  if (!v.empty()) h5::check_status(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), name);
 }
 
 std::vector<std::string> read_strings(hid_t loc, const char* name) {
   h5::Id dset = h5::check(H5Dopen2(loc, name, H5P_DEFAULT), name);
   h5::Id ftype = h5::check(H5Dget_type(dset), name);
-  if (H5Tget_class(ftype) != H5T_STRING || H5Tis_variable_str(ftype) <= 0)
-    h5::fail(std::string(name) + " is not a string list");
+  if (H5Tget_class(ftype) != H5T_STRING || H5Tis_variable_str(ftype) > 0)
+    h5::fail(std::string(name) + " is not a fixed-size string list");
+  const std::size_t width = H5Tget_size(ftype);
+  if (width == 0 || width > (1u << 20)) h5::fail(std::string(name) + " has a bad width");
   h5::Id space = h5::check(H5Dget_space(dset), name);
   if (H5Sget_simple_extent_ndims(space) != 1) h5::fail(std::string(name) + " is not one-dimensional");
   hsize_t n = 0;
   H5Sget_simple_extent_dims(space, &n, nullptr);
-  check_plausible_size(dset, n, 16, name);
+  check_plausible_size(dset, n, width, name);
   std::vector<std::string> out;
   if (n == 0) return out;
-  h5::Id mem = h5::vl_string_type();
-  std::vector<char*> ptrs(n, nullptr);
-  h5::check_status(H5Dread(dset, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), name);
+  std::vector<char> buf(width * n, 0);
+  h5::Id mem = fixed_string_type(width, H5Tget_cset(ftype));
+  h5::check_status(H5Dread(dset, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), name);
   out.reserve(n);
-  for (char* p : ptrs) out.emplace_back(p ? p : "");
-  H5Dvlen_reclaim(mem, space, H5P_DEFAULT, ptrs.data());
+  for (hsize_t i = 0; i < n; ++i) out.emplace_back(buf.data() + i * width, strnlen(buf.data() + i * width, width));
   return out;
 }
 

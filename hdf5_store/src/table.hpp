@@ -23,12 +23,9 @@ class Schema {
  public:
   explicit Schema(std::vector<Column> columns);
   const std::vector<Column>& columns() const { return columns_; }
+  // Offsets of the numeric columns in a Rows buffer (strings live beside it).
   std::size_t row_size() const { return row_size_; }
   std::size_t offset(std::size_t col) const { return offsets_[col]; }
-  // Packed compound of H5T_STD_*LE / H5T_IEEE_F64LE / variable-length UTF-8 strings.
-  h5::Id file_type() const;
-  // Native types at the row buffer's offsets, only the columns flagged in `include`.
-  h5::Id mem_type(const std::vector<bool>& include) const;
 
  private:
   std::vector<Column> columns_;
@@ -36,7 +33,8 @@ class Schema {
   std::size_t row_size_ = 0;
 };
 
-// Row buffer of one table.
+// Row buffer of one table. Strings are stored on disk as fixed-size, null-padded UTF-8 of
+// the table's longest value: no global heap, whose damage HDF5 cannot detect.
 class Rows {
  public:
   Rows(const Schema& schema, std::size_t n);
@@ -70,10 +68,14 @@ class Rows {
 
   const Schema* schema_;
   std::size_t n_;
-  std::vector<unsigned char> buf_;
+  std::vector<unsigned char> buf_;                 // numeric columns
   std::vector<std::vector<std::string>> strings_;  // per string column
   std::vector<bool> present_;
 };
+
+// Fixed-size string type of `size` bytes (at least 1), null-padded, UTF-8 unless told.
+// Readers pass the file's character set: HDF5 does not convert between ASCII and UTF-8.
+h5::Id fixed_string_type(std::size_t size, H5T_cset_t cset = H5T_CSET_UTF8);
 
 // Dataset creation property list: chunked along the first dimension, shuffle + deflate.
 h5::Id chunked_dcpl(int rank, const hsize_t* dims, std::size_t elem_size);

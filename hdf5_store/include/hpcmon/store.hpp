@@ -69,6 +69,10 @@ FormatVersion read_format_version(const std::filesystem::path& path);
 // Exit status and end time come from node partials (has_mpi == false) when there are any.
 record::JobRecord merge(const std::vector<record::JobRecord>& parts);
 
+// Problems a reader can parse but should not trust: duplicate keys, ranks out of range,
+// rows naming unknown ranks, time going backwards. Empty when the record is consistent.
+std::vector<std::string> check_consistency(const record::JobRecord& rec);
+
 // File name of a record without ".h5": "<cluster>.<job>.<step>.r<restart>.<run>", each part
 // restricted to [A-Za-z0-9_+-] (anything else becomes '-').
 std::string record_stem(const record::RecordKey& key);

@@ -1,0 +1,18 @@
+// The `hpcmon` command: one small file per subcommand. Each add_* function registers its
+// subcommand on the app and, when that subcommand is chosen, sets `run` to its action.
+// Other components add their subcommands the same way (a file here, a line in main.cpp).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace hpcmon::cli {
+
+using Action = std::function<int()>;
+
+void add_report(CLI::App& app, Action& run);
+void add_export(CLI::App& app, Action& run);
+void add_merge(CLI::App& app, Action& run);
+void add_validate(CLI::App& app, Action& run);
+
+}  // namespace hpcmon::cli
