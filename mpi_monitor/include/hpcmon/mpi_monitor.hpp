@@ -1,0 +1,40 @@
+// hpcmon mpi_monitor: libhpcmon_mpi.so, preloaded into unmodified MPI programs.
+//
+// What it is: a PMPI tool that counts, times and sizes every MPI call of a rank, keeps a
+// per-peer traffic matrix, and at MPI_Finalize gathers fixed-size summaries to rank 0,
+// which writes the MPI part of the job record through libhpcmon_mpi_report.so.
+// What it owns: the MPI function table (mpi_functions.tsv), the generated wrappers, the
+// per-rank tables, the finalize gather and docs/byte-accounting.md.
+// What it must never do: allocate, lock or make a system call inside a wrapped call (the hot
+// path); link libmpi, HDF5, PAPI, hwloc or yaml-cpp (every MPI symbol is found with dlsym at
+// MPI_Init); change the program's output or exit code. It is a guest in every process:
+// until MPI_Init of the MPI it was built for it only forwards.
+// Talks to: hdf5_store (writes the record), papi_sampler (rank counters) and common
+// (configuration), all three only through the dlopen'ed report library.
+//
+// Environment read at MPI_Init:
+//   HPCMON_OUTPUT_DIR  outside Slurm, the record directory (else the config's hpc.record_dir)
+//   HPCMON_CONFIG      configuration file (rank 0 reads it, then broadcasts)
+//   HPCMON_MPI_QUIET   "1": no line on stderr after a successful write
+#pragma once
+
+#include <cstdint>
+
+namespace hpcmon::mpi {
+
+// Capacities of the fixed per-rank tables. Calls that do not fit are counted in
+// JobRecord::mpi_table_overflows, never a crash or unbounded growth.
+inline constexpr int kMaxThreads = 8;               // threads with their own tables
+inline constexpr int kTrafficPeers = 2048;          // distinct peers per thread
+inline constexpr int kPendingRequests = 1024;       // receive requests in flight per thread
+inline constexpr int kPersistentRequests = 1024;    // persistent requests per thread
+inline constexpr int kCommunicators = 512;          // live communicators
+inline constexpr int kPeerPool = 65536;             // peer translations over all communicators
+inline constexpr int kWorlds = 16;                  // MPI worlds reached through intercommunicators
+inline constexpr int kStatusChunk = 64;             // local statuses for MPI_STATUSES_IGNORE
+
+// Pcontrol levels (MPI_Pcontrol's documented meaning): 0 stops recording, 1 (or any
+// positive level) records; recording starts at 1.
+inline constexpr int kPcontrolOff = 0;
+
+}  // namespace hpcmon::mpi

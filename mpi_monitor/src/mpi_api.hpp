@@ -1,0 +1,62 @@
+// The MPI this preload forwards to, found with dlsym at MPI_Init: predefined handles
+// (Open MPI's MPI_COMM_WORLD is the address of ompi_mpi_comm_world, so using the macro
+// would link libmpi) and the PMPI_* entries the tool calls itself. Internal calls go
+// straight to PMPI_*, so they are never counted and never pass through another tool.
+#pragma once
+
+#include <mpi.h>
+
+namespace hpcmon::mpi {
+
+struct MpiApi {
+  // Predefined handles.
+  MPI_Comm comm_world = nullptr, comm_null = nullptr;
+  MPI_Datatype byte = nullptr, uint64 = nullptr, int64 = nullptr, charT = nullptr;
+  MPI_Op op_max = nullptr;
+  MPI_Request request_null = nullptr;
+
+  int (*Type_size_x)(MPI_Datatype, MPI_Count*) = nullptr;
+  int (*Comm_rank)(MPI_Comm, int*) = nullptr;
+  int (*Comm_size)(MPI_Comm, int*) = nullptr;
+  int (*Comm_remote_size)(MPI_Comm, int*) = nullptr;
+  int (*Comm_test_inter)(MPI_Comm, int*) = nullptr;
+  int (*Comm_group)(MPI_Comm, MPI_Group*) = nullptr;
+  int (*Comm_remote_group)(MPI_Comm, MPI_Group*) = nullptr;
+  int (*Comm_dup)(MPI_Comm, MPI_Comm*) = nullptr;
+  int (*Comm_free)(MPI_Comm*) = nullptr;
+  int (*Group_size)(MPI_Group, int*) = nullptr;
+  int (*Group_translate_ranks)(MPI_Group, int, const int[], MPI_Group, int[]) = nullptr;
+  int (*Group_free)(MPI_Group*) = nullptr;
+  int (*Topo_test)(MPI_Comm, int*) = nullptr;
+  int (*Cartdim_get)(MPI_Comm, int*) = nullptr;
+  int (*Graph_neighbors_count)(MPI_Comm, int, int*) = nullptr;
+  int (*Dist_graph_neighbors_count)(MPI_Comm, int*, int*, int*) = nullptr;
+  int (*Bcast)(void*, int, MPI_Datatype, int, MPI_Comm) = nullptr;
+  int (*Gather)(const void*, int, MPI_Datatype, void*, int, MPI_Datatype, int, MPI_Comm) = nullptr;
+  int (*Gatherv)(const void*, int, MPI_Datatype, void*, const int[], const int[], MPI_Datatype,
+                 int, MPI_Comm) = nullptr;
+  int (*Sendrecv)(const void*, int, MPI_Datatype, int, int, void*, int, MPI_Datatype, int, int,
+                  MPI_Comm, MPI_Status*) = nullptr;
+  int (*Barrier)(MPI_Comm) = nullptr;
+  int (*Send)(const void*, int, MPI_Datatype, int, int, MPI_Comm) = nullptr;
+  int (*Recv)(void*, int, MPI_Datatype, int, int, MPI_Comm, MPI_Status*) = nullptr;
+  int (*Type_contiguous)(int, MPI_Datatype, MPI_Datatype*) = nullptr;
+  int (*Type_commit)(MPI_Datatype*) = nullptr;
+  int (*Type_free)(MPI_Datatype*) = nullptr;
+  int (*Get_library_version)(char*, int*) = nullptr;
+  int (*Query_thread)(int*) = nullptr;
+  int (*Initialized)(int*) = nullptr;
+  int (*Finalized)(int*) = nullptr;
+  int (*Abort)(MPI_Comm, int) = nullptr;  // PMPI_Abort, for failures inside the tool only
+};
+
+extern MpiApi g_mpi;
+
+// Fills g_mpi from the process's global scope. False (and a reason) when a symbol is
+// missing, i.e. the program runs another MPI than the one this preload was built for.
+bool resolve_mpi_api(const char** missing_symbol);
+
+// "Open MPI v4.1" for the Open MPI this preload was compiled against.
+const char* built_for_mpi();
+
+}  // namespace hpcmon::mpi

@@ -1,0 +1,243 @@
+// libhpcmon_mpi_report.so: the heavy part of the MPI preload, dlopen'ed at MPI_Init.
+// It reads the configuration (rank 0), runs the rank's counters (papi_sampler), and turns
+// the gathered summaries into the job record (hdf5_store). Nothing it does may reach the
+// program: every exception stops here and becomes one line for rank 0 to print.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hpcmon/config.hpp"
+#include "hpcmon/record.hpp"
+#include "hpcmon/sampler.hpp"
+#include "hpcmon/store.hpp"
+#include "record_key.hpp"
+#include "report_api.hpp"
+
+namespace hpcmon::mpi {
+namespace {
+
+void copy(char* dst, std::size_t cap, const std::string& src) { std::snprintf(dst, cap, "%s", src.c_str()); }
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+void load_config(ReportConfig* out) {
+  config::Config cfg;
+  try {
+    std::filesystem::path path = config::default_path();
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) {
+      cfg = config::load_file(path);
+    } else {
+      cfg = config::defaults();
+      config::apply_environment(cfg);
+    }
+  } catch (const std::exception& e) {
+    copy(out->problem, sizeof out->problem, std::string(e.what()) + "; using defaults");
+    cfg = config::defaults();
+  }
+  out->enabled = cfg.general.enabled;
+  std::string events;
+  for (const std::string& e : cfg.hpc.events) events += (events.empty() ? "" : ",") + e;
+  copy(out->events, sizeof out->events, events);
+  std::string dir = cfg.hpc.record_dir;
+  if (!under_slurm() && !env("HPCMON_OUTPUT_DIR").empty()) dir = env("HPCMON_OUTPUT_DIR");
+  copy(out->record_dir, sizeof out->record_dir, dir);
+}
+
+void* counters_start(const char* events_csv) {
+  try {
+    std::vector<std::string> events;
+    std::stringstream in(events_csv ? events_csv : "");
+    for (std::string e; std::getline(in, e, ',');)
+      if (!e.empty()) events.push_back(e);
+    auto set = std::make_unique<sampler::CounterSet>(sampler::CounterSet::open(events));
+    set->start();
+    return set.release();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void counters_read(void* handle, CounterReading* out) {
+  try {
+    auto* set = static_cast<sampler::CounterSet*>(handle);
+    std::vector<sampler::CounterValue> values = set->read();
+    out->count = 0;
+    for (const sampler::CounterValue& v : values) {
+      if (out->count == kMaxCounters) break;
+      out->values[out->count] = v.value;
+      copy(out->names[out->count], kNameLen, v.name);
+      ++out->count;
+    }
+    copy(out->source, sizeof out->source, set->source());
+    copy(out->quality, sizeof out->quality, set->quality());
+  } catch (...) {
+    out->count = 0;
+  }
+}
+
+void counters_close(void* handle) {
+  try {
+    auto* set = static_cast<sampler::CounterSet*>(handle);
+    set->stop();
+    delete set;
+  } catch (...) {
+  }
+}
+
+void binding(char* cpuset, std::size_t cap, int* numa_node) {
+  try {
+    sampler::Binding b = sampler::current_binding();
+    copy(cpuset, cap, b.cpuset);
+    *numa_node = b.numa_node;
+  } catch (...) {
+    *numa_node = -1;
+  }
+}
+
+std::string command_line() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!raw.empty() && raw.back() == '\0') raw.pop_back();
+  std::replace(raw.begin(), raw.end(), '\0', ' ');
+  return raw;
+}
+
+std::string user_name() {
+  if (passwd* pw = getpwuid(getuid())) return pw->pw_name;
+  return std::to_string(getuid());
+}
+
+record::JobRecord build_record(const GatheredJob& g) {
+  record::JobRecord rec;
+  rec.has_mpi = true;
+  record::JobInfo& job = rec.job;
+  job.key = record_key(g.ranks[0].hostname, g.start_ns, g.ranks[0].pid);
+  job.user = user_name();
+  job.job_name = env("SLURM_JOB_NAME");
+  job.account = env("SLURM_JOB_ACCOUNT");
+  job.partition = env("SLURM_JOB_PARTITION");
+  job.rank_count = std::uint32_t(g.world_size);
+  job.command_line = command_line();
+  job.start_ns = g.start_ns;
+  job.end_ns = g.end_ns;
+  job.partial = g.partial;
+  job.partial_reason = g.partial_reason ? g.partial_reason : "";
+  job.counter_source = g.ranks[0].counter_source;
+  job.counter_quality = g.ranks[0].counter_quality[0] ? g.ranks[0].counter_quality : "unavailable";
+
+  std::set<std::string> nodes;
+  for (int i = 0; i < g.rank_count; ++i) nodes.insert(g.ranks[i].node);
+  job.node_count = std::uint32_t(nodes.size());
+  job.node_list = env("SLURM_JOB_NODELIST");
+  if (job.node_list.empty())
+    for (const std::string& n : nodes) job.node_list += (job.node_list.empty() ? "" : ",") + n;
+
+  for (int i = 0; i < g.ranks[0].counter_count; ++i) rec.counter_names.push_back(g.ranks[0].counter_names[i]);
+
+  // Worlds reached through intercommunicators, numbered in the order ranks report them.
+  std::map<std::uint64_t, std::uint32_t> world_number{{g.ranks[0].world_uids[0], 0}};
+  long fn_at = 0, tr_at = 0;
+  for (int i = 0; i < g.rank_count; ++i) {
+    const RankSummary& r = g.ranks[i];
+    record::RankRow row;
+    row.rank = r.rank;
+    row.node = r.node;
+    row.pid = r.pid;
+    row.cpuset = r.cpuset;
+    row.numa_node = r.numa_node;
+    row.wall_s = r.wall_s;
+    row.user_cpu_s = r.user_cpu_s;
+    row.sys_cpu_s = r.sys_cpu_s;
+    row.mpi_s = r.mpi_s;
+    row.rss_hwm_bytes = r.rss_hwm_bytes;
+    row.clock_offset_ns = r.clock_offset_final_ns;
+    for (const std::string& name : rec.counter_names) {
+      double v = 0;
+      for (int c = 0; c < r.counter_count; ++c)
+        if (name == r.counter_names[c]) v = r.counters[c];
+      row.counters.push_back(v);
+    }
+    rec.ranks.push_back(row);
+    rec.mpi_table_overflows += r.overflows;
+
+    for (int k = 0; k < r.function_rows && fn_at < g.function_count; ++k, ++fn_at) {
+      const FunctionSummary& f = g.functions[fn_at];
+      record::MpiFunctionRow m;
+      m.rank = r.rank;
+      m.function = f.function >= 0 && f.function < g.function_name_count ? g.function_names[f.function] : "?";
+      m.calls = f.calls;
+      m.bytes = f.bytes;
+      m.errors = f.errors;
+      m.total_s = f.total_s;
+      m.min_s = f.min_s;
+      m.max_s = f.max_s;
+      std::copy(std::begin(f.hist), std::end(f.hist), m.size_hist.begin());
+      rec.mpi.push_back(m);
+    }
+    for (int k = 0; k < r.traffic_rows && tr_at < g.traffic_count; ++k, ++tr_at) {
+      const TrafficSummary& t = g.traffic[tr_at];
+      std::uint64_t uid = t.world_index < std::uint32_t(kWorlds) ? r.world_uids[t.world_index] : 0;
+      auto [it, added] = world_number.emplace(uid, std::uint32_t(world_number.size()));
+      record::TrafficRow row;
+      row.src = r.rank;
+      row.dst_world = it->second;
+      row.dst = t.dst;
+      row.messages = t.messages;
+      row.bytes = t.bytes;
+      rec.traffic.push_back(row);
+    }
+  }
+  rec.mpi_table_overflows += g.untracked_calls;
+  return rec;
+}
+
+bool write_record(const GatheredJob* g, char* result, std::size_t cap) {
+  try {
+    if (!g->record_dir || !*g->record_dir) {
+      copy(result, cap, "no record directory configured (hpc.record_dir)");
+      return false;
+    }
+    record::JobRecord rec = build_record(*g);
+    const std::string user = rec.job.user;
+    std::filesystem::path path;
+    std::error_code ec;
+    for (std::uint32_t run = 0;; ++run) {
+      rec.job.key.run = run;
+      path = store::record_path(g->record_dir, user, g->start_ns, rec.job.key);
+      if (!std::filesystem::exists(path, ec) || run >= 9999) break;
+    }
+    store::write_record(path, rec);
+    copy(result, cap, path.string());
+    return true;
+  } catch (const std::exception& e) {
+    copy(result, cap, e.what());
+  } catch (...) {
+    copy(result, cap, "unexpected error while writing the record");
+  }
+  return false;
+}
+
+const ReportApi kApi = {kReportAbi, load_config, counters_start, counters_read, counters_close, binding,
+                        write_record};
+
+}  // namespace
+}  // namespace hpcmon::mpi
+
+extern "C" __attribute__((visibility("default"))) const hpcmon::mpi::ReportApi* hpcmon_mpi_report_api() {
+  return &hpcmon::mpi::kApi;
+}

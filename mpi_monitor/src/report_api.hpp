@@ -1,0 +1,46 @@
+// The interface between the light preload and libhpcmon_mpi_report.so, the heavy part it
+// dlopens at MPI_Init from its own directory. Both are built together, so C++ types cross
+// the boundary; the entry point is one extern "C" symbol returning this table.
+// Nothing here may throw across the boundary: every function catches and reports.
+#pragma once
+
+#include <cstddef>
+
+#include "summary.hpp"
+
+namespace hpcmon::mpi {
+
+inline constexpr int kReportAbi = 1;
+
+struct ReportConfig {
+  bool enabled = true;
+  char events[1024] = {};      // comma-separated
+  char record_dir[1024] = {};  // where records go (HPCMON_OUTPUT_DIR outside Slurm, else config)
+  char problem[512] = {};      // one line when the config could not be used (defaults apply)
+};
+
+struct CounterReading {
+  int count = 0;
+  double values[kMaxCounters] = {};
+  char names[kMaxCounters][kNameLen] = {};
+  char source[16] = {};
+  char quality[16] = {};
+};
+
+struct ReportApi {
+  int abi;
+  // Rank 0 at MPI_Init: configuration file (or defaults) with environment overrides.
+  void (*load_config)(ReportConfig* out);
+  // Every rank: start the rank's own counters; nullptr when none can run.
+  void* (*counters_start)(const char* events_csv);
+  void (*counters_read)(void* handle, CounterReading* out);
+  void (*counters_close)(void* handle);
+  // Where the calling thread is bound: hwloc list syntax and NUMA node (-1 unknown).
+  void (*binding)(char* cpuset, std::size_t cap, int* numa_node);
+  // Rank 0: builds and writes the record; true and the file path, or false and one line.
+  bool (*write_record)(const GatheredJob* job, char* path_or_error, std::size_t cap);
+};
+
+}  // namespace hpcmon::mpi
+
+extern "C" const hpcmon::mpi::ReportApi* hpcmon_mpi_report_api();

@@ -1,0 +1,55 @@
+#include "runtime.hpp"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace hpcmon::mpi {
+
+ThreadTables g_tables[kMaxThreads];
+__thread ThreadState t_state HPCMON_TLS;
+bool g_recording = false;
+std::atomic<std::uint64_t> g_untracked{0};
+void* g_next[kFunctionCount];
+
+namespace {
+std::atomic<std::uint32_t> g_slots_claimed{0};
+}
+
+ThreadTables* claim_thread_slot() {
+  std::uint32_t slot = g_slots_claimed.fetch_add(1, std::memory_order_relaxed);
+  if (slot >= static_cast<std::uint32_t>(kMaxThreads)) {
+    t_state.slot_plus1 = kMaxThreads + 1;
+    return nullptr;
+  }
+  t_state.slot_plus1 = slot + 1;
+  return &g_tables[slot];
+}
+
+void* resolve_next(Fn fn) {
+  const char* name = kFunctionNames[fn];
+  void* p = dlsym(RTLD_NEXT, name);
+  if (!p) {
+    // Nothing after us defines it (the program links an MPI that lacks it): its PMPI_ twin.
+    char pname[96];
+    std::snprintf(pname, sizeof pname, "P%s", name);
+    p = dlsym(RTLD_DEFAULT, pname);
+  }
+  if (!p) {
+    char line[160];
+    int n = std::snprintf(line, sizeof line, "hpcmon: %s called but no MPI library defines it\n", name);
+    if (n > 0) (void)!write(2, line, static_cast<size_t>(n));
+    _exit(127);
+  }
+  __atomic_store_n(&g_next[fn], p, __ATOMIC_RELAXED);
+  return p;
+}
+
+void resolve_all_next() {
+  for (int i = 0; i < kFunctionCount; ++i) {
+    if (void* p = dlsym(RTLD_NEXT, kFunctionNames[i])) g_next[i] = p;
+  }
+}
+
+}  // namespace hpcmon::mpi
