@@ -46,7 +46,14 @@ struct Walker {
         return {file, static_cast<int>(line) + 1, static_cast<int>(dash - line_start) + 1};
     }
 
-    static bool is_quoted(const YAML::Node& scalar) { return scalar.Tag() != "?"; }
+    // Quoted scalars carry the non-specific tag "!"; plain ones "?"; !!str forces a string.
+    static bool is_quoted(const YAML::Node& scalar) {
+        return scalar.Tag() == "!" || scalar.Tag() == "tag:yaml.org,2002:str";
+    }
+
+    static std::string position(const YAML::Mark& mark) {
+        return std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+    }
 
     static std::string describe(const YAML::Node& node) {
         if (node.IsMap()) return "a mapping";
@@ -73,7 +80,7 @@ struct Walker {
         if (!root.IsMap())
             fail(at(root.Mark()), "(document)",
                  "expected a mapping of sections, got " + describe(root));
-        std::map<std::string, int> seen;
+        std::map<std::string, std::string> seen;
         for (const auto& pair : root) {
             const YAML::Node& key = pair.first;
             if (!key.IsScalar())
@@ -85,9 +92,8 @@ struct Walker {
                      "unknown section \"" + name + "\"" + suggestion(name, section_names()));
             if (auto first = seen.find(name); first != seen.end())
                 fail(at(key.Mark()), name,
-                     "duplicate section \"" + name + "\" (first at line " +
-                         std::to_string(first->second) + ")");
-            seen.emplace(name, key.Mark().line + 1);
+                     "duplicate section \"" + name + "\" (first at " + first->second + ")");
+            seen.emplace(name, position(key.Mark()));
             walk_section(*section, key, pair.second, config);
         }
         return config;
@@ -100,7 +106,7 @@ struct Walker {
         if (!body.IsMap())
             fail(at_value(body, section_key), name,
                  "expected a mapping of keys, got " + describe(body));
-        std::map<std::string, int> seen;
+        std::map<std::string, std::string> seen;
         for (const auto& pair : body) {
             const YAML::Node& key = pair.first;
             if (!key.IsScalar())
@@ -113,9 +119,8 @@ struct Walker {
                          suggestion(key.Scalar(), names_of(section)));
             if (auto first = seen.find(key.Scalar()); first != seen.end())
                 fail(at(key.Mark()), path,
-                     "duplicate key \"" + key.Scalar() + "\" (first at line " +
-                         std::to_string(first->second) + ")");
-            seen.emplace(key.Scalar(), key.Mark().line + 1);
+                     "duplicate key \"" + key.Scalar() + "\" (first at " + first->second + ")");
+            seen.emplace(key.Scalar(), position(key.Mark()));
             field->set(config, read_value(*field, path, key, pair.second));
             origins.by_key[path] = at(key.Mark());
         }
