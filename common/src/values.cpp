@@ -3,6 +3,7 @@
 #include "internal.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -61,8 +62,10 @@ std::string got(std::string_view text, bool quoted) {
     return quoted ? "got a quoted string " + quote(text) : "got " + quote(text);
 }
 
+// The whole text must be the number; YAML allows one leading '+'.
 template <class T>
 bool parse_whole(std::string_view text, T& out) {
+    if (text.size() > 1 && text[0] == '+' && text[1] != '-') text.remove_prefix(1);
     const char* end = text.data() + text.size();
     const auto result = std::from_chars(text.data(), end, out);
     return result.ec == std::errc() && result.ptr == end;
@@ -140,7 +143,11 @@ std::string check_value(const Field& field, const Value& value, std::string_view
     }
 }
 
-std::string suggestion(std::string_view word, const std::vector<std::string_view>& candidates) {
+std::string suggestion(std::string_view typed, const std::vector<std::string_view>& candidates) {
+    std::string lowered(typed);
+    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string_view word = lowered;
     std::string_view best;
     std::size_t best_distance = 3;  // at most two edits away, or an abbreviation
     for (auto candidate : candidates) {
