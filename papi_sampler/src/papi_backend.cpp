@@ -47,51 +47,113 @@ std::string cpu_component_state() {
   return {};
 }
 
+// A PAPI event set holds events of one component only, so a request that mixes
+// components (CPU presets and SDE counters) gets one event set per component.
+struct EventGroup {
+  int component = -1;
+  int event_set = PAPI_NULL;
+  bool multiplexed = false;
+  std::vector<std::size_t> slots;  // positions of its events in the requested order
+  std::vector<long long> values;
+};
+
 class PapiBackend final : public CounterBackend {
  public:
-  PapiBackend(int event_set, std::vector<std::string> names, bool multiplexed)
-      : event_set_(event_set), names_(std::move(names)), multiplexed_(multiplexed), values_(names_.size(), 0) {}
+  PapiBackend(std::vector<EventGroup> groups, std::vector<std::string> names)
+      : groups_(std::move(groups)), names_(std::move(names)) {}
 
   ~PapiBackend() override {
-    if (running_) PAPI_stop(event_set_, values_.data());
-    PAPI_cleanup_eventset(event_set_);
-    PAPI_destroy_eventset(&event_set_);
+    for (auto& g : groups_) {
+      if (running_) PAPI_stop(g.event_set, g.values.data());
+      PAPI_cleanup_eventset(g.event_set);
+      PAPI_destroy_eventset(&g.event_set);
+    }
   }
 
   void start() override {
-    if (running_) PAPI_stop(event_set_, values_.data());
-    std::fill(values_.begin(), values_.end(), 0);
-    running_ = PAPI_start(event_set_) == PAPI_OK;
+    stop();
+    for (auto& g : groups_) {
+      std::fill(g.values.begin(), g.values.end(), 0);
+      PAPI_start(g.event_set);
+    }
+    running_ = true;
     start_ns_ = monotonic_ns();
-    stop_ns_ = 0;
   }
 
   void read(std::vector<CounterValue>& out) override {
-    if (running_ && PAPI_read(event_set_, values_.data()) != PAPI_OK) return;
+    const std::size_t first = out.size();
+    out.resize(first + names_.size());
     const double elapsed = static_cast<double>((running_ ? monotonic_ns() : stop_ns_) - start_ns_);
-    for (std::size_t i = 0; i < names_.size(); ++i)
-      out.push_back({names_[i], static_cast<double>(values_[i]), "papi", multiplexed_, elapsed,
-                     multiplexed_ ? 0.0 : elapsed});
+    for (auto& g : groups_) {
+      if (running_ && PAPI_read(g.event_set, g.values.data()) != PAPI_OK) {
+        out.resize(first);  // no half sets: a value missing is better than a stale one
+        return;
+      }
+      for (std::size_t i = 0; i < g.slots.size(); ++i)
+        out[first + g.slots[i]] = {names_[g.slots[i]], static_cast<double>(g.values[i]), "papi", g.multiplexed,
+                                   elapsed, g.multiplexed ? 0.0 : elapsed};
+    }
   }
 
   void stop() override {
     if (!running_) return;
-    PAPI_stop(event_set_, values_.data());
+    for (auto& g : groups_) PAPI_stop(g.event_set, g.values.data());
     running_ = false;
     stop_ns_ = monotonic_ns();
   }
 
   std::vector<std::string> names() const override { return names_; }
-  std::string quality() const override { return multiplexed_ ? "scaled" : "exact"; }
+  std::string quality() const override {
+    for (const auto& g : groups_)
+      if (g.multiplexed) return "scaled";
+    return "exact";
+  }
 
  private:
-  int event_set_;
+  std::vector<EventGroup> groups_;
   std::vector<std::string> names_;
-  bool multiplexed_;
-  std::vector<long long> values_;
   bool running_ = false;
   std::int64_t start_ns_ = 0, stop_ns_ = 0;
 };
+
+void destroy(std::vector<EventGroup>& groups) {
+  for (auto& g : groups) {
+    PAPI_cleanup_eventset(g.event_set);
+    PAPI_destroy_eventset(&g.event_set);
+  }
+  groups.clear();
+}
+
+// Adds `event` to its component's group; empty on success, PAPI's reason otherwise.
+std::string add_event(std::vector<EventGroup>& groups, const std::string& event, std::size_t slot) {
+  int code = 0;
+  if (int rc = PAPI_event_name_to_code(event.c_str(), &code); rc != PAPI_OK) return papi_error(rc);
+  const int component = PAPI_get_event_component(code);
+  EventGroup* group = nullptr;
+  for (auto& g : groups)
+    if (g.component == component) group = &g;
+  if (!group) {
+    EventGroup g;
+    g.component = component;
+    if (int rc = PAPI_create_eventset(&g.event_set); rc != PAPI_OK) return "PAPI_create_eventset: " + papi_error(rc);
+    groups.push_back(std::move(g));
+    group = &groups.back();
+  }
+  int rc = PAPI_add_event(group->event_set, code);
+  if (rc == PAPI_ECNFLCT && !group->multiplexed) {
+    // More events than counters: let PAPI time-share them and flag the values scaled.
+    static std::once_flag multiplex_once;
+    std::call_once(multiplex_once, [] { PAPI_multiplex_init(); });
+    if (PAPI_set_multiplex(group->event_set) == PAPI_OK) {
+      group->multiplexed = true;
+      rc = PAPI_add_event(group->event_set, code);
+    }
+  }
+  if (rc != PAPI_OK) return papi_error(rc);
+  group->slots.push_back(slot);
+  group->values.push_back(0);
+  return {};
+}
 
 }  // namespace
 
@@ -109,34 +171,17 @@ std::unique_ptr<CounterBackend> open_papi(const std::vector<std::string>& events
     why_not = "papi: " + reason;
     return nullptr;
   }
-  int event_set = PAPI_NULL;
-  if (int rc = PAPI_create_eventset(&event_set); rc != PAPI_OK) {
-    why_not = "papi: PAPI_create_eventset: " + papi_error(rc);
-    return nullptr;
-  }
-  bool multiplexed = false;
+  std::vector<EventGroup> groups;
   FailedEvents missing;
-  for (const auto& event : events) {
-    int rc = PAPI_add_named_event(event_set, event.c_str());
-    if (rc == PAPI_ECNFLCT && !multiplexed) {
-      // More events than counters: let PAPI time-share them and flag the values scaled.
-      static std::once_flag multiplex_once;
-      std::call_once(multiplex_once, [] { PAPI_multiplex_init(); });
-      if (PAPI_set_multiplex(event_set) == PAPI_OK) {
-        multiplexed = true;
-        rc = PAPI_add_named_event(event_set, event.c_str());
-      }
-    }
-    if (rc != PAPI_OK) missing.add(event, papi_error(rc));
-  }
+  for (std::size_t slot = 0; slot < events.size(); ++slot)
+    if (std::string error = add_event(groups, events[slot], slot); !error.empty()) missing.add(events[slot], error);
   if (!missing.empty()) {
-    PAPI_cleanup_eventset(event_set);
-    PAPI_destroy_eventset(&event_set);
+    destroy(groups);
     why_not = "papi: " + missing.text();
     if (std::string state = cpu_component_state(); !state.empty()) why_not += " (" + state + ")";
     return nullptr;
   }
-  return std::make_unique<PapiBackend>(event_set, events, multiplexed);
+  return std::make_unique<PapiBackend>(std::move(groups), events);
 }
 
 }  // namespace hpcmon::sampler

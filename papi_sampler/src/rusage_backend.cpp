@@ -41,12 +41,16 @@ class RusageBackend final : public CounterBackend {
 
   void start() override {
     base_ = sample();
+    last_ = base_;
     start_ns_ = monotonic_ns();
     running_ = true;
   }
 
   void read(std::vector<CounterValue>& out) override {
-    if (running_) last_ = sample();
+    if (running_) {
+      Usage now = sample();
+      if (now.ok) last_ = now;  // a thread that ended keeps its last reading
+    }
     if (!last_.ok || !base_.ok) return;
     const double elapsed = static_cast<double>((running_ ? monotonic_ns() : stop_ns_) - start_ns_);
     const double values[] = {last_.utime_ns - base_.utime_ns, last_.stime_ns - base_.stime_ns,
@@ -58,7 +62,7 @@ class RusageBackend final : public CounterBackend {
 
   void stop() override {
     if (!running_) return;
-    last_ = sample();
+    if (Usage now = sample(); now.ok) last_ = now;
     stop_ns_ = monotonic_ns();
     running_ = false;
   }
