@@ -5,7 +5,7 @@
 namespace hpcmon::store::table {
 namespace {
 
-constexpr unsigned kDeflateLevel = 4;
+constexpr unsigned kDeflateLevel = 1;
 constexpr std::size_t kTargetChunkBytes = 256 * 1024;
 
 std::size_t mem_size(Col c) {
