@@ -12,7 +12,9 @@
 //                                    hist: the non-empty bins of the 40-bin size histogram
 //   tr SRC DST MESSAGES BYTES        messages and bytes sent by world rank SRC to world rank DST
 // Every (rank, function) with calls in the record must have an fn line and every traffic
-// entry a tr line: the tables are exact, not lower bounds.
+// entry a tr line: the tables are exact, not lower bounds. Whatever the table says, every
+// row must also satisfy the record's invariants: sum(size_hist) == calls, polling calls and
+// MPI_Finalize untimed, min <= max <= total, and each rank's mpi_s = the sum of its timed calls.
 #pragma once
 
 #include <cstdint>

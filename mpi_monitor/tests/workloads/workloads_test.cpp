@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <ostream>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -83,6 +84,8 @@ struct Workload {
   const char* name;
 };
 
+void PrintTo(const Workload& w, std::ostream* os) { *os << w.name; }
+
 class MpiWorkloads : public ::testing::TestWithParam<Workload> {};
 
 TEST_P(MpiWorkloads, RecordMatchesHandDerivedTable) {
@@ -129,7 +132,8 @@ TEST_P(MpiWorkloads, RecordMatchesHandDerivedTable) {
   ASSERT_NO_THROW(rec = hpcmon::store::read_record(record_path));
   EXPECT_TRUE(rec.has_mpi);
   EXPECT_EQ(rec.job.rank_count, static_cast<std::uint32_t>(table.ranks));
-  EXPECT_EQ(rec.ranks.size(), static_cast<std::size_t>(table.ranks));
+  ASSERT_EQ(rec.ranks.size(), static_cast<std::size_t>(table.ranks));
+  for (int r = 0; r < table.ranks; ++r) EXPECT_EQ(rec.ranks[static_cast<std::size_t>(r)].rank, r);
   EXPECT_EQ(rec.mpi_table_overflows, 0u);
   EXPECT_EQ(record_path, hpcmon::store::record_path(records, user_name(), rec.job.start_ns, rec.job.key));
 
@@ -144,7 +148,7 @@ INSTANTIATE_TEST_SUITE_P(Known, MpiWorkloads,
                          ::testing::Values(Workload{"p2p_blocking"}, Workload{"p2p_nonblocking"},
                                            Workload{"persistent"}, Workload{"collectives"},
                                            Workload{"icollectives"}, Workload{"split_comm"},
-                                           Workload{"datatypes"}),
+                                           Workload{"datatypes"}, Workload{"traffic_matrix"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
