@@ -95,6 +95,8 @@ Config load_string(std::string_view yaml, std::string_view name);
 Config defaults();
 
 // $HPCMON_CONFIG if set and not empty, else /etc/hpcmon/performance_monitoring_config.yaml.
+// Reads this process's own environment: code acting for a job never takes the path from
+// the job's environment (spank_getenv).
 std::filesystem::path default_path();
 
 // Applies HPCMON_<SECTION>__<KEY>=value variables of this process's environment to `config`
