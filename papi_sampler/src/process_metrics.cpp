@@ -94,9 +94,11 @@ ProcessSample ProcessSampler::read(pid_t pid, Files& files) {
 
 std::string ProcessSource::start() {
   sampler_ = std::make_unique<ProcessSampler>(pids_);
+  // Processes end all the time; only a set with none alive cannot start.
   for (pid_t pid : pids_)
-    if (kill(pid, 0) != 0 && errno == ESRCH) return "proc.process: no process " + std::to_string(pid);
-  return {};
+    if (kill(pid, 0) == 0 || errno != ESRCH) return {};
+  sampler_.reset();
+  return "proc.process: none of the " + std::to_string(pids_.size()) + " processes exists";
 }
 
 void ProcessSource::sample(std::vector<Metric>& out) {
@@ -107,10 +109,7 @@ void ProcessSource::sample(std::vector<Metric>& out) {
   const std::int64_t now = monotonic_ns();
   for (const auto& s : sampler_->sample()) {
     const std::string prefix = "proc." + std::to_string(s.pid) + ".";
-    if (!s.alive) {
-      count_error();
-      continue;
-    }
+    if (!s.alive) continue;  // it ended: not an error, its series just stops
     out.push_back({prefix + "cpu_user_s", s.cpu_user_s, "s"});
     out.push_back({prefix + "cpu_system_s", s.cpu_system_s, "s"});
     out.push_back({prefix + "rss_bytes", static_cast<double>(s.rss_bytes), "B"});

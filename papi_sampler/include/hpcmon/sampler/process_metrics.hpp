@@ -51,7 +51,9 @@ class ProcessSampler {
   std::map<pid_t, Files> files_;
 };
 
-// ProcessSampler as a Source: "proc.<pid>.*" metrics, plus CPU and I/O rates from the second sample on.
+// ProcessSampler as a Source: "proc.<pid>.*" metrics, plus CPU and I/O rates from the
+// second sample on. A process that ended is left out of the sample; start() fails only
+// when none of the pids exists.
 class ProcessSource final : public Source {
  public:
   explicit ProcessSource(std::vector<pid_t> pids) : pids_(std::move(pids)) {}
