@@ -1,10 +1,10 @@
 // Merge of partial records of one step. The rules are documented in docs/job-record.md
 // ("Merge"); the tests in tests/merge_test.cpp check each of them.
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <map>
 #include <numeric>
-#include <set>
 #include <tuple>
 
 #include "hpcmon/store.hpp"
@@ -72,19 +72,38 @@ std::vector<std::size_t> apply_order(const std::vector<JobRecord>& parts) {
   return order;
 }
 
+// Ranks 0 .. rank_count-1 that no part holds, as "6-7, 9"; built from the gaps between the
+// present ranks so that a huge rank_count costs nothing.
+std::string missing_ranks(const JobRecord& merged) {
+  std::vector<std::int32_t> gaps;  // pairs: first, last of each missing range
+  std::int64_t next = 0;
+  const std::int64_t count = std::min<std::int64_t>(merged.job.rank_count, std::int64_t{INT32_MAX} + 1);
+  for (const auto& r : merged.ranks) {  // sorted by rank
+    if (r.rank < next) continue;
+    if (r.rank >= count) break;
+    if (r.rank > next) gaps.insert(gaps.end(), {static_cast<std::int32_t>(next), r.rank - 1});
+    next = static_cast<std::int64_t>(r.rank) + 1;
+  }
+  if (next < count) gaps.insert(gaps.end(), {static_cast<std::int32_t>(next), static_cast<std::int32_t>(count - 1)});
+  if (gaps.empty()) return "";
+  std::string out = gaps.size() == 2 && gaps[0] == gaps[1] ? "missing rank " : "missing ranks ";
+  for (std::size_t i = 0; i < gaps.size(); i += 2) {
+    if (i > 0) out += ", ";
+    out += std::to_string(gaps[i]);
+    if (gaps[i + 1] > gaps[i]) out += "-" + std::to_string(gaps[i + 1]);
+  }
+  return out;
+}
+
 std::string partial_reason(const std::vector<JobRecord>& parts, const JobRecord& merged) {
-  std::set<std::int32_t> present;
-  for (const auto& r : merged.ranks) present.insert(r.rank);
-  std::vector<std::int32_t> missing;
-  for (std::int64_t r = 0; r < merged.job.rank_count; ++r)
-    if (!present.count(static_cast<std::int32_t>(r))) missing.push_back(static_cast<std::int32_t>(r));
   std::vector<std::string> reasons;
-  if (!missing.empty()) reasons.push_back((missing.size() == 1 ? "missing rank " : "missing ranks ") + format_rank_ranges(missing));
+  if (auto missing = missing_ranks(merged); !missing.empty()) reasons.push_back(std::move(missing));
   // Reasons other than missing ranks (table overflow, a rank that died...) stay true after a merge.
   for (const auto& p : parts) {
     const auto& why = p.job.partial_reason;
     if (!p.job.partial || why.rfind("missing rank", 0) == 0) continue;
-    if (std::find(reasons.begin(), reasons.end(), why) == reasons.end()) reasons.push_back(why.empty() ? "partial part" : why);
+    const std::string reason = why.empty() ? "partial part" : why;
+    if (std::find(reasons.begin(), reasons.end(), reason) == reasons.end()) reasons.push_back(reason);
   }
   std::string out;
   for (const auto& r : reasons) out += (out.empty() ? "" : "; ") + r;

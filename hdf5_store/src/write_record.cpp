@@ -110,7 +110,7 @@ void write_traffic(hid_t mpi, const JobRecord& rec) {
   bool dense = true;
   for (const auto& t : rec.traffic) {
     if (t.dst_world != 0 || t.src < 0 || t.dst < 0) dense = false;
-    n = std::max<std::int64_t>(n, std::max(t.src, t.dst) + 1);
+    n = std::max(n, std::max<std::int64_t>(t.src, t.dst) + 1);
   }
   dense = dense && n > 0 && n <= kDenseTrafficMaxRanks;
   h5::write_attr_str(grp, "layout", dense ? "dense" : "coo");
@@ -229,7 +229,8 @@ void write_file(const std::string& path, const JobRecord& rec) {
 
 // mkdir -p with mode 0750 for the folders that do not exist yet.
 void make_parents(const std::filesystem::path& dir) {
-  if (dir.empty() || std::filesystem::exists(dir)) return;
+  std::error_code ec;
+  if (dir.empty() || std::filesystem::exists(dir, ec) || ec) return;  // errors show at create time
   make_parents(dir.parent_path());
   if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST)
     throw RecordError(RecordError::Kind::write_failed,

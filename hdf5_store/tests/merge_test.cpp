@@ -174,3 +174,18 @@ TEST(Merge, SurvivesWriteAndRead) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Merge, MissingRanksFromGapsAndHugeRankCount) {
+  auto a = mpi_part(0, 0, kStart, 1.0);
+  auto b = mpi_part(3, 3, kStart, 1.0);
+  auto m = store::merge({a, b});
+  EXPECT_EQ(m.job.partial_reason, "missing ranks 1-2, 4-7");
+  a.job.rank_count = 4'000'000'000u;  // a damaged part must not make merge allocate per rank
+  EXPECT_EQ(store::merge({a}).job.partial_reason, "missing ranks 1-2147483647");
+  auto c = mpi_part(0, 6, kStart, 1.0);
+  EXPECT_EQ(store::merge({c}).job.partial_reason, "missing rank 7");
+}
+
+}  // namespace
