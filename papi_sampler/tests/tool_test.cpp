@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace {
 std::string run(const std::string& command, int& status) {
@@ -20,7 +21,7 @@ std::string run(const std::string& command, int& status) {
 
 TEST(Tool, PrintsSourcesAndExactlyOneFallbackLine) {
   int status = -1;
-  std::string out = run(std::string(HPCMON_SAMPLE) + " --interval-ms 100 2>&1", status);
+  std::string out = run(std::string(HPCMON_SAMPLE) + " --interval-ms 100 --events PAPI_TOT_INS,PAPI_TOT_CYC 2>&1", status);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
   std::istringstream lines(out);
   int fallback_lines = 0;
@@ -41,5 +42,29 @@ TEST(Tool, RejectsUnknownArguments) {
   int status = -1;
   run(std::string(HPCMON_SAMPLE) + " --bogus 2>/dev/null", status);
   ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+}
+
+TEST(Tool, TakesEventsFromTheConfigurationFile) {
+  int status = -1;
+  std::string out = run(std::string(HPCMON_SAMPLE) + " --interval-ms 20 --config " + DEFAULT_CONFIG + " 2>&1", status);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+  EXPECT_NE(out.find(std::string("config: ") + DEFAULT_CONFIG + "\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("requested=PAPI_TOT_CYC,PAPI_TOT_INS,perf::task-clock,perf::context-switches,perf::page-faults\n"),
+            std::string::npos) << out;
+}
+
+TEST(Tool, BadConfigurationIsReportedWithItsPlace) {
+  const std::string path = testing::TempDir() + "/sampler_tool_bad." + std::to_string(getpid()) + ".yaml";
+  FILE* f = fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("hpc:\n  events:\n    - PAPI_TOT_CYC\n    - PAPI_NOPE_NOPE\n", f);
+  fclose(f);
+  int status = -1;
+  std::string out = run(std::string(HPCMON_SAMPLE) + " --config " + path + " 2>&1", status);
+  std::remove(path.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2) << out;
+  EXPECT_NE(out.find(path + ":4:"), std::string::npos) << out;  // file:line:column of the bad event
+  EXPECT_NE(out.find("hpc.events[1]"), std::string::npos) << out;
 }

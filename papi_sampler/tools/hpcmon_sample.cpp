@@ -1,15 +1,20 @@
 // hpcmon-sample: prints what the sampler reads on this machine: every source with its
 // quality (and the one line saying why a better counter source dropped out), this
 // process's counters, a process and system sample, the topology and binding.
-// Usage: hpcmon-sample [--events E1,E2,...] [--pid PID]... [--interval-ms N]
+// The counter events come from hpc.events of the configuration file (--config FILE, else
+// $HPCMON_CONFIG or /etc/hpcmon/... if present, else the built-in defaults); --events overrides.
+// Usage: hpcmon-sample [--config FILE] [--events E1,E2,...] [--pid PID]... [--interval-ms N]
+// Exit status: 0 fine, 2 bad configuration, 1 usage error (as hpcmon-config).
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 
+#include "hpcmon/config.hpp"
 #include "hpcmon/sampler.hpp"
 
 namespace hs = hpcmon::sampler;
@@ -33,24 +38,39 @@ void print_metrics(const std::vector<hs::Metric>& metrics) {
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: hpcmon-sample [--events E1,E2,...] [--pid PID]... [--interval-ms N]\n");
-  return 2;
+  std::fprintf(stderr, "usage: hpcmon-sample [--config FILE] [--events E1,E2,...] [--pid PID]... [--interval-ms N]\n");
+  return 1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> events = {"PAPI_TOT_INS", "PAPI_TOT_CYC"};
+  std::vector<std::string> events;
+  bool events_given = false;
+  std::string config_file;
   std::vector<pid_t> pids;
   int interval_ms = 200;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "--events" && i + 1 < argc) events = split(argv[++i]);
+    if (arg == "--events" && i + 1 < argc) events = split(argv[++i]), events_given = true;
+    else if (arg == "--config" && i + 1 < argc) config_file = argv[++i];
     else if (arg == "--pid" && i + 1 < argc) pids.push_back(static_cast<pid_t>(std::atoi(argv[++i])));
     else if (arg == "--interval-ms" && i + 1 < argc) interval_ms = std::atoi(argv[++i]);
     else return usage();
   }
   if (pids.empty()) pids.push_back(getpid());
+  if (!events_given) {
+    namespace cfg = hpcmon::config;
+    try {
+      std::filesystem::path path = config_file.empty() ? cfg::default_path() : std::filesystem::path(config_file);
+      cfg::Config config = config_file.empty() && !std::filesystem::exists(path) ? cfg::defaults() : cfg::load_file(path);
+      events = config.hpc.events;
+      std::printf("config: %s\n", config.source.c_str());
+    } catch (const cfg::ConfigError& error) {
+      std::fprintf(stderr, "%s\n", error.what());
+      return 2;
+    }
+  }
 
   // Counters first: the fallback line belongs to them.
   auto counters = hs::CounterSet::open(events);
