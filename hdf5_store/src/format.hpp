@@ -81,14 +81,16 @@ inline const table::Schema& traffic_schema() {
   return s;
 }
 
-// Series i owns samples [offset, offset + count) of /series/t_ns and /series/values.
+// Series i owns values [offset, offset + count) of /series/values and times
+// [t_offset, t_offset + count) of /series/t_ns; series sampled together share their times.
 namespace series_col {
-enum : std::size_t { owner_kind, owner, metric, unit, source, offset, count };
+enum : std::size_t { owner_kind, owner, metric, unit, source, offset, count, t_offset };
 }
 inline const table::Schema& series_schema() {
   using table::Col;
   static const table::Schema s({{"owner_kind", Col::str}, {"owner", Col::str}, {"metric", Col::str},
-                                {"unit", Col::str}, {"source", Col::str}, {"offset", Col::u64}, {"count", Col::u64}});
+                                {"unit", Col::str}, {"source", Col::str}, {"offset", Col::u64}, {"count", Col::u64},
+                                {"t_offset", Col::u64}});
   return s;
 }
 

@@ -211,7 +211,6 @@ void read_series(hid_t file, JobRecord& rec) {
   hsize_t dt[1] = {0}, dv[1] = {0};
   auto t_ns = table::read_array<std::int64_t>(grp, kSeriesTime, H5T_NATIVE_INT64, 1, dt);
   auto values = table::read_array<double>(grp, kSeriesValues, H5T_NATIVE_DOUBLE, 1, dv);
-  if (dt[0] != dv[0]) h5::fail("series/t_ns and series/values differ in length");
   rec.series.resize(index.size());
   for (std::size_t i = 0; i < index.size(); ++i) {
     auto& s = rec.series[i];
@@ -222,9 +221,12 @@ void read_series(hid_t file, JobRecord& rec) {
     s.source = index.get_str(i, series_col::source);
     auto offset = index.get<std::uint64_t>(i, series_col::offset);
     auto count = index.get<std::uint64_t>(i, series_col::count);
-    if (offset > dt[0] || count > dt[0] - offset) h5::fail("series/index points outside the samples");
+    auto t_offset = index.present(series_col::t_offset) ? index.get<std::uint64_t>(i, series_col::t_offset) : offset;
+    if (offset > dv[0] || count > dv[0] - offset || t_offset > dt[0] || count > dt[0] - t_offset)
+      h5::fail("series/index points outside the samples");
     auto b = static_cast<std::ptrdiff_t>(offset), e = static_cast<std::ptrdiff_t>(offset + count);
-    s.t_ns.assign(t_ns.begin() + b, t_ns.begin() + e);
+    auto tb = static_cast<std::ptrdiff_t>(t_offset), te = static_cast<std::ptrdiff_t>(t_offset + count);
+    s.t_ns.assign(t_ns.begin() + tb, t_ns.begin() + te);
     s.values.assign(values.begin() + b, values.begin() + e);
   }
 }

@@ -1,11 +1,15 @@
 #include "table.hpp"
 
+#include <zlib.h>
+
 #include <algorithm>
+#include <atomic>
+#include <bit>
+#include <thread>
 
 namespace hpcmon::store::table {
 namespace {
 
-constexpr unsigned kDeflateLevel = 1;
 constexpr std::size_t kTargetChunkBytes = 256 * 1024;
 
 std::size_t mem_size(Col c) {
@@ -218,6 +222,59 @@ void write_array(hid_t loc, const char* name, hid_t file_type, hid_t mem_type, i
   h5::Id dset = h5::check(H5Dcreate2(loc, name, file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), name);
   hsize_t points = rank == 2 ? dims[0] * dims[1] : dims[0];
   if (points > 0) h5::check_status(H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), name);
+}
+
+void write_array_1d_parallel(hid_t loc, const char* name, hid_t file_type, std::size_t elem_size, hsize_t n,
+                             const void* data, unsigned threads) {
+  if constexpr (std::endian::native != std::endian::little) {
+    h5::Id mem = h5::check(H5Tcopy(file_type), "H5Tcopy");  // let HDF5 convert
+    hsize_t dims[1] = {n};
+    write_array(loc, name, file_type, mem, 1, dims, data);
+    return;
+  }
+  hsize_t dims[1] = {n};
+  h5::Id space = extendible_space(1, dims);
+  h5::Id dcpl = chunked_dcpl(1, dims, elem_size);
+  h5::Id dset = h5::check(H5Dcreate2(loc, name, file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), name);
+  if (n == 0) return;
+  hsize_t chunk_rows = 0;
+  h5::check_status(H5Pget_chunk(dcpl, 1, &chunk_rows) < 0 ? -1 : 0, "H5Pget_chunk");
+  const std::size_t chunks = static_cast<std::size_t>((n + chunk_rows - 1) / chunk_rows);
+  const std::size_t chunk_bytes = static_cast<std::size_t>(chunk_rows) * elem_size;
+  std::vector<std::vector<unsigned char>> packed(chunks);
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  auto worker = [&] {
+    std::vector<unsigned char> plain(chunk_bytes), shuffled(chunk_bytes);
+    for (std::size_t c = next++; c < chunks && !failed; c = next++) {
+      // The last chunk is stored whole, zero-filled past the end (HDF5's default fill value).
+      const std::size_t first = c * chunk_rows;
+      const std::size_t rows = std::min<std::size_t>(chunk_rows, n - first);
+      std::fill(plain.begin(), plain.end(), 0);
+      std::memcpy(plain.data(), static_cast<const unsigned char*>(data) + first * elem_size, rows * elem_size);
+      for (std::size_t i = 0; i < chunk_rows; ++i)  // shuffle filter: byte j of element i goes to plane j
+        for (std::size_t b = 0; b < elem_size; ++b) shuffled[b * chunk_rows + i] = plain[i * elem_size + b];
+      uLongf size = compressBound(static_cast<uLong>(chunk_bytes));
+      packed[c].resize(size);
+      if (compress2(packed[c].data(), &size, shuffled.data(), static_cast<uLong>(chunk_bytes),
+                    static_cast<int>(kDeflateLevel)) != Z_OK)
+        failed = true;
+      packed[c].resize(size);
+    }
+  };
+  std::vector<std::thread> helpers;
+  try {
+    for (unsigned t = 1; t < threads && t < chunks; ++t) helpers.emplace_back(worker);
+  } catch (const std::system_error&) {
+    // No thread to spare: the calling thread does all chunks.
+  }
+  worker();
+  for (auto& t : helpers) t.join();
+  if (failed) h5::fail(std::string(name) + ": deflate failed");
+  for (std::size_t c = 0; c < chunks; ++c) {
+    hsize_t offset[1] = {c * chunk_rows};
+    h5::check_status(H5Dwrite_chunk(dset, H5P_DEFAULT, 0, offset, packed[c].size(), packed[c].data()), name);
+  }
 }
 
 template <class T>

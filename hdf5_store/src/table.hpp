@@ -77,8 +77,17 @@ class Rows {
 // Readers pass the file's character set: HDF5 does not convert between ASCII and UTF-8.
 h5::Id fixed_string_type(std::size_t size, H5T_cset_t cset = H5T_CSET_UTF8);
 
+inline constexpr unsigned kDeflateLevel = 1;
+
 // Dataset creation property list: chunked along the first dimension, shuffle + deflate.
 h5::Id chunked_dcpl(int rank, const hsize_t* dims, std::size_t elem_size);
+
+// A 1-D little-endian numeric array of n elements, written like write_array (same chunks,
+// same shuffle + deflate, readable by any HDF5), but its chunks are shuffled and deflated on
+// `threads` threads, the calling one included, and stored with H5Dwrite_chunk: deflate is
+// what bounds the write time of large series.
+void write_array_1d_parallel(hid_t loc, const char* name, hid_t file_type, std::size_t elem_size, hsize_t n,
+                             const void* data, unsigned threads);
 
 // Plain numeric arrays (1-D or 2-D), chunked, extendible and compressed.
 void write_array(hid_t loc, const char* name, hid_t file_type, hid_t mem_type, int rank,

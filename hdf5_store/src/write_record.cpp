@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cmath>
@@ -19,6 +20,9 @@ namespace {
 
 using record::JobRecord;
 using table::Rows;
+
+// Threads that deflate series chunks, the writing thread included (docs/job-record.md).
+constexpr unsigned kWriteThreads = 2;
 
 void write_root_attributes(hid_t file, const JobRecord& rec) {
   const auto& j = rec.job;
@@ -180,6 +184,8 @@ void write_mpi(hid_t file, const JobRecord& rec) {
   write_traffic(grp, rec);
 }
 
+// Series go into two shared 1-D arrays; a series whose times equal the previous series'
+// (one sampler tick reads several metrics) points at the same times.
 void write_series(hid_t file, const JobRecord& rec) {
   using namespace format;
   h5::Id grp = h5::check(H5Gcreate2(file, kSeries, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), kSeries);
@@ -190,23 +196,35 @@ void write_series(hid_t file, const JobRecord& rec) {
   std::vector<double> values;
   t_ns.reserve(total);
   values.reserve(total);
+  std::size_t last_t_offset = 0, last_t_count = 0;
+  bool have_last = false;
   for (std::size_t i = 0; i < rec.series.size(); ++i) {
     const auto& s = rec.series[i];
     const std::size_t count = std::min(s.t_ns.size(), s.values.size());
+    const bool same_times = have_last && count == last_t_count &&
+                            std::equal(s.t_ns.begin(), s.t_ns.begin() + static_cast<std::ptrdiff_t>(count),
+                                       t_ns.begin() + static_cast<std::ptrdiff_t>(last_t_offset));
+    if (!same_times) {
+      last_t_offset = t_ns.size();
+      last_t_count = count;
+      have_last = true;
+      t_ns.insert(t_ns.end(), s.t_ns.begin(), s.t_ns.begin() + static_cast<std::ptrdiff_t>(count));
+    }
     index.set_str(i, series_col::owner_kind, s.owner_kind);
     index.set_str(i, series_col::owner, s.owner);
     index.set_str(i, series_col::metric, s.metric);
     index.set_str(i, series_col::unit, s.unit);
     index.set_str(i, series_col::source, s.source);
-    index.set<std::uint64_t>(i, series_col::offset, t_ns.size());
+    index.set<std::uint64_t>(i, series_col::offset, values.size());
     index.set<std::uint64_t>(i, series_col::count, count);
-    t_ns.insert(t_ns.end(), s.t_ns.begin(), s.t_ns.begin() + static_cast<std::ptrdiff_t>(count));
+    index.set<std::uint64_t>(i, series_col::t_offset, last_t_offset);
     values.insert(values.end(), s.values.begin(), s.values.begin() + static_cast<std::ptrdiff_t>(count));
   }
   index.write(grp, kSeriesIndex);
-  hsize_t dims[1] = {total};
-  table::write_array(grp, kSeriesTime, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, dims, t_ns.data());
-  table::write_array(grp, kSeriesValues, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, values.data());
+  table::write_array_1d_parallel(grp, kSeriesTime, H5T_STD_I64LE, sizeof(std::int64_t), t_ns.size(), t_ns.data(),
+                                 kWriteThreads);
+  table::write_array_1d_parallel(grp, kSeriesValues, H5T_IEEE_F64LE, sizeof(double), values.size(), values.data(),
+                                 kWriteThreads);
   h5::Id t_dset = h5::check(H5Dopen2(grp, kSeriesTime, H5P_DEFAULT), kSeriesTime);
   h5::write_attr_str(t_dset, "unit", "ns since the Unix epoch (UTC)");
 }

@@ -54,8 +54,10 @@ with tempfile.TemporaryDirectory() as d:
         node = index[2]
         values = f["series/values"][int(node["offset"]) : int(node["offset"] + node["count"])]
         eq(list(values), [0.0, 0.25, 0.5, 0.75, 1.0], "node cpu_util series")
-        t = f["series/t_ns"][int(node["offset"]) : int(node["offset"] + node["count"])]
+        t = f["series/t_ns"][int(node["t_offset"]) : int(node["t_offset"] + node["count"])]
         eq(int(t[1] - t[0]), 2_000_000_000, "sample spacing")
+        eq(f["series/t_ns"].shape, (5,), "series sampled together share their times")
+        eq(f["series/t_ns"].compression, "gzip", "times compressed")
         eq(f["series/values"].compression, "gzip", "series compressed")
         eq(f["series/values"].shuffle, True, "series shuffled")
         eq(f["series/values"].maxshape, (None,), "series extendible")

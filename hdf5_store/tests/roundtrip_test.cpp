@@ -48,6 +48,30 @@ TEST(RoundTrip, LargeJobUsesSparseTrafficAndKeepsEverything) {
   fs::remove_all(dir);
 }
 
+// Series are deflated on two threads and stored with H5Dwrite_chunk: many chunks, a partial
+// last chunk, shared and unshared time axes must all read back exactly through HDF5.
+TEST(RoundTrip, LongSeriesOverManyChunks) {
+  auto dir = temp_dir("chunks");
+  record::JobRecord rec;
+  record::Series rss{"rank", "0", "rss", "B", "proc", {}, {}};
+  for (std::int64_t i = 0; i < 100'003; ++i) {
+    rss.t_ns.push_back(1'700'000'000'000'000'000 + i * 1'000'000'000 + (i * 7919) % 1000);
+    rss.values.push_back(static_cast<double>((i * 104729) % 1'000'003) * 0.5);
+  }
+  auto cpu = rss;  // same times: stored once
+  cpu.metric = "cpu_util";
+  for (auto& v : cpu.values) v = v / 1e6;
+  auto other = rss;  // different times
+  other.owner = "1";
+  other.t_ns.resize(40'000);
+  other.values.resize(40'000);
+  other.t_ns.back() += 1;
+  rec.series = {rss, cpu, other};
+  store::write_record(dir / "r.h5", rec);
+  testkit::expect_same_record(rec, store::read_record(dir / "r.h5"));
+  fs::remove_all(dir);
+}
+
 TEST(RoundTrip, EmptyRecord) {
   auto dir = temp_dir("empty");
   record::JobRecord rec;
