@@ -96,7 +96,7 @@ TEST(Counters, PerThreadTaskClockByThreadId) {
   std::atomic<bool> go{false};
   auto worker = [&](std::atomic<pid_t>& tid, double seconds) {
     tid = static_cast<pid_t>(syscall(SYS_gettid));
-    while (!go) std::this_thread::yield();
+    go.wait(false);  // sleeps: no CPU time before the counters start
     burn_thread_cpu(seconds);
   };
   auto process = CounterSet::open({"task-clock"}, perf_only());
@@ -110,6 +110,7 @@ TEST(Counters, PerThreadTaskClockByThreadId) {
   set_a.start();
   set_b.start();
   go = true;
+  go.notify_all();
   a.join();
   b.join();
   const double sec_a = set_a.read().at(0).value * 1e-9, sec_b = set_b.read().at(0).value * 1e-9;
@@ -158,7 +159,7 @@ TEST(Counters, GetrusageForAnotherThreadReadsItsProcStat) {
   std::atomic<bool> go{false}, burned{false}, release{false};
   std::thread t([&] {
     tid = static_cast<pid_t>(syscall(SYS_gettid));
-    while (!go) std::this_thread::yield();
+    go.wait(false);  // sleeps: no CPU time before the counters start
     burn_thread_cpu(0.3);
     burned = true;
     while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -172,6 +173,7 @@ TEST(Counters, GetrusageForAnotherThreadReadsItsProcStat) {
   ASSERT_EQ(set.source(), "proc");
   set.start();
   go = true;
+  go.notify_all();
   while (!burned) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const auto values = set.read();
   release = true;

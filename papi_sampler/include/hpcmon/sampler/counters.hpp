@@ -24,9 +24,15 @@ struct CounterValue {
   double time_running_ns;  // 0 for a scaled PAPI value: PAPI does not expose it
 };
 
+// What a scope covers depends on the source that serves it:
+//  perf_event: process = every thread alive at open() plus the threads and child processes
+//              they create afterwards (inherit); thread = that one thread.
+//  proc:       process = getrusage(RUSAGE_SELF); thread = RUSAGE_THREAD, or /proc/self/task/<tid>/stat.
+//  papi:       what PAPI counts for an event set started by the opening thread: that thread for
+//              CPU events (PAPI_INHERIT is not set), the whole process for SDE counters.
 enum class CounterScope {
-  process,  // every thread of the process that exists at open(), and (perf) those they create later
-  thread,   // one thread: the calling one, or `thread_id` (perf_event and proc only)
+  process,
+  thread,  // the calling thread, or `thread_id` (perf_event and proc only)
 };
 
 struct CounterOptions {
