@@ -1,6 +1,9 @@
 #include "hpcmon/sampler/system_metrics.hpp"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
+
+#include <set>
 
 #include <cerrno>
 #include <cstring>
@@ -117,6 +120,25 @@ void LoadSource::parse(std::string_view text, std::int64_t, std::vector<Metric>&
   out.push_back({"load.runnable", static_cast<double>(load->runnable), "1"});
 }
 
+void FilesystemSource::parse(std::string_view text, std::int64_t, std::vector<Metric>& out) {
+  std::set<std::pair<unsigned, unsigned>> seen;  // a filesystem mounted twice (bind mounts) counts once
+  for (const auto& m : proc::parse_mountinfo(text)) {
+    if (m.source.rfind("/dev/", 0) != 0 || !seen.insert({m.major, m.minor}).second) continue;
+    struct statvfs vfs{};
+    if (statvfs(m.mount_point.c_str(), &vfs) != 0 || vfs.f_blocks == 0) continue;
+    const double unit = static_cast<double>(vfs.f_frsize);
+    const double size = static_cast<double>(vfs.f_blocks) * unit;
+    const double used = static_cast<double>(vfs.f_blocks - vfs.f_bfree) * unit;
+    const double available = static_cast<double>(vfs.f_bavail) * unit;  // what unprivileged users may still use
+    const std::string prefix = "fs." + m.mount_point + ".";
+    out.push_back({prefix + "size_bytes", size, "B"});
+    out.push_back({prefix + "used_bytes", used, "B"});
+    out.push_back({prefix + "available_bytes", available, "B"});
+    // df's convention: used / (used + available), so reserved blocks count as full.
+    if (used + available > 0) out.push_back({prefix + "used_fraction", used / (used + available), "1"});
+  }
+}
+
 std::vector<std::unique_ptr<Source>> make_system_sources() {
   std::vector<std::unique_ptr<Source>> out;
   out.push_back(std::make_unique<CpuSource>());
@@ -124,6 +146,7 @@ std::vector<std::unique_ptr<Source>> make_system_sources() {
   out.push_back(std::make_unique<DiskSource>());
   out.push_back(std::make_unique<NetworkSource>());
   out.push_back(std::make_unique<LoadSource>());
+  out.push_back(std::make_unique<FilesystemSource>());
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -190,6 +191,23 @@ TEST(Live, ExitedProcessReadsAsNotAlive) {
   EXPECT_FALSE(s[0].alive);
   ProcessSource source({pid});
   EXPECT_NE(source.start(), "");  // names the missing pid, in one line
+}
+
+TEST(Live, FilesystemOfTheRootMatchesStatvfs) {
+  FilesystemSource fs;
+  ASSERT_EQ(fs.start(), "");
+  const auto metrics = sample_of(fs);
+  BlockDevice root = block_device_for_path("/");
+  if (!root.error.empty()) GTEST_SKIP() << root.error;
+  struct statvfs vfs{};
+  ASSERT_EQ(statvfs("/", &vfs), 0);
+  EXPECT_EQ(metric(metrics, "fs./.size_bytes"), static_cast<double>(vfs.f_blocks) * static_cast<double>(vfs.f_frsize));
+  const double used = metric(metrics, "fs./.used_bytes");
+  EXPECT_NEAR(used, static_cast<double>(vfs.f_blocks - vfs.f_bfree) * static_cast<double>(vfs.f_frsize), 256.0 * kMiB);
+  const double fraction = metric(metrics, "fs./.used_fraction");
+  EXPECT_GT(fraction, 0.0);
+  EXPECT_LT(fraction, 1.0);
+  for (const auto& m : metrics) EXPECT_EQ(m.name.rfind("fs./proc", 0), std::string::npos) << m.name;  // no pseudo filesystems
 }
 
 TEST(Live, SystemSourcesGiveConsistentNumbers) {

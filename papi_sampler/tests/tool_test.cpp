@@ -31,7 +31,7 @@ TEST(Tool, PrintsSourcesAndExactlyOneFallbackLine) {
     if (line.rfind("counters: source=papi ", 0) == 0) papi = true;
   }
   EXPECT_EQ(fallback_lines, papi ? 0 : 1) << out;
-  for (const char* expected : {"proc.process", "proc.cpu", "proc.memory", "proc.disk", "proc.network", "proc.load",
+  for (const char* expected : {"proc.process", "proc.cpu", "proc.memory", "proc.disk", "proc.network", "proc.load", "statvfs.filesystems", "fs./.used_fraction",
                                "cpu.total.busy_percent", "net.lo.rx_bytes", "topology: ", "binding: cpuset=",
                                "sample errors: 0"})
     EXPECT_NE(out.find(expected), std::string::npos) << expected << "\n" << out;

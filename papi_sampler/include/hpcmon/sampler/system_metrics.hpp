@@ -1,6 +1,7 @@
 // Node-wide metrics, one Source per /proc file so each one's cost and failure stand
 // alone: CPU per core and total (/proc/stat), memory (/proc/meminfo), disk per device
-// (/proc/diskstats), network per interface (/proc/net/dev), load (/proc/loadavg).
+// (/proc/diskstats), network per interface (/proc/net/dev), load (/proc/loadavg), and
+// filesystem fullness (statvfs of the mounts in /proc/self/mountinfo).
 // Counters come with per-second rates from the second sample on (wraps and resets handled).
 #pragma once
 
@@ -82,6 +83,18 @@ class LoadSource final : public ProcFileSource {
   LoadSource() : ProcFileSource("/proc/loadavg") {}
   std::string_view name() const override { return "proc.load"; }
   std::string_view measures() const override { return "load averages over 1, 5, 15 minutes and runnable tasks"; }
+
+ private:
+  void parse(std::string_view text, std::int64_t now_ns, std::vector<Metric>& out) override;
+};
+
+// Fullness of every mounted filesystem that lives on a block device (statvfs), for the
+// disk_used thresholds. Mounts are re-read from /proc/self/mountinfo at each sample.
+class FilesystemSource final : public ProcFileSource {
+ public:
+  FilesystemSource() : ProcFileSource("/proc/self/mountinfo") {}
+  std::string_view name() const override { return "statvfs.filesystems"; }
+  std::string_view measures() const override { return "size, used and available bytes of block-device filesystems"; }
 
  private:
   void parse(std::string_view text, std::int64_t now_ns, std::vector<Metric>& out) override;
