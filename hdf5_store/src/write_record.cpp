@@ -266,7 +266,12 @@ void fsync_path(const std::filesystem::path& p, int flags) {
 
 }  // namespace
 
-void write_record(const std::filesystem::path& path, const record::JobRecord& rec) {
+namespace {
+
+// Writes the record to a temporary beside `path`, then publishes it with `publish`
+// (rename or link). Returns publish's verdict; the temporary never outlives the call.
+template <class Publish>
+bool write_then_publish(const std::filesystem::path& path, const record::JobRecord& rec, Publish publish) {
   static std::atomic<unsigned> counter{0};
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   make_parents(dir);
@@ -284,13 +289,32 @@ void write_record(const std::filesystem::path& path, const record::JobRecord& re
     if (::chmod(tmp.c_str(), 0640) != 0)
       throw RecordError(RecordError::Kind::write_failed, tmp.string() + ": chmod: " + std::strerror(errno));
     fsync_path(tmp, O_RDONLY);
-    if (::rename(tmp.c_str(), path.c_str()) != 0)
-      throw RecordError(RecordError::Kind::write_failed, path.string() + ": rename: " + std::strerror(errno));
-    fsync_path(dir, O_RDONLY | O_DIRECTORY);
+    const bool published = publish(tmp);
+    ::unlink(tmp.c_str());  // after a link, or a refused link; gone already after a rename
+    if (published) fsync_path(dir, O_RDONLY | O_DIRECTORY);
+    return published;
   } catch (...) {
     ::unlink(tmp.c_str());
     throw;
   }
+}
+
+}  // namespace
+
+void write_record(const std::filesystem::path& path, const record::JobRecord& rec) {
+  write_then_publish(path, rec, [&](const std::filesystem::path& tmp) {
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+      throw RecordError(RecordError::Kind::write_failed, path.string() + ": rename: " + std::strerror(errno));
+    return true;
+  });
+}
+
+bool write_record_if_absent(const std::filesystem::path& path, const record::JobRecord& rec) {
+  return write_then_publish(path, rec, [&](const std::filesystem::path& tmp) {
+    if (::link(tmp.c_str(), path.c_str()) == 0) return true;
+    if (errno == EEXIST) return false;
+    throw RecordError(RecordError::Kind::write_failed, path.string() + ": link: " + std::strerror(errno));
+  });
 }
 
 }  // namespace hpcmon::store

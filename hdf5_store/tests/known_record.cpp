@@ -150,15 +150,18 @@ record::JobRecord synthetic_record(std::int32_t ranks, std::size_t samples, std:
       rec.traffic.push_back({r, 0, peer, 1000 + static_cast<std::uint64_t>(u(rng) * 1000),
                              static_cast<std::uint64_t>(u(rng) * 1e9)});
     }
+    // One sampler tick reads the rank's three metrics: they share their times.
+    std::vector<std::int64_t> ticks(samples);
+    for (std::size_t i = 0; i < samples; ++i)
+      ticks[i] = j.start_ns + static_cast<std::int64_t>(i) * 1'000'000'000 + static_cast<std::int64_t>(u(rng) * 1000);
     const char* metrics[3][2] = {{"rss", "B"}, {"cpu_util", "1"}, {"mpi_fraction", "1"}};
     for (auto& m : metrics) {
-      record::Series s{"rank", std::to_string(r), m[0], m[1], "proc", {}, {}};
-      s.t_ns.resize(samples);
+      record::Series s{"rank", std::to_string(r), m[0], m[1], "proc", ticks, {}};
       s.values.resize(samples);
-      double v = std::string(m[0]) == "rss" ? 1e9 : 0.5;
+      const bool rss = std::string(m[0]) == "rss";
+      double v = rss ? 1e9 : 0.5;
       for (std::size_t i = 0; i < samples; ++i) {
-        s.t_ns[i] = j.start_ns + static_cast<std::int64_t>(i) * 1'000'000'000 + static_cast<std::int64_t>(u(rng) * 1000);
-        v = std::string(m[0]) == "rss" ? std::floor(v + u(rng) * 4096) : std::round(u(rng) * 1000) / 1000;
+        v = rss ? std::floor(v + u(rng) * 4096) : std::round(u(rng) * 1000) / 1000;
         s.values[i] = v;
       }
       rec.series.push_back(std::move(s));

@@ -98,6 +98,20 @@ TEST(Write, AtomicCreatesFoldersMode0640AndLeavesNoTemporary) {
   fs::remove_all(dir);
 }
 
+TEST(Write, IfAbsentNeverReplaces) {
+  auto dir = temp_dir("absent");
+  auto first = testkit::known_record();
+  auto second = first;
+  second.job.job_name = "second";
+  EXPECT_TRUE(store::write_record_if_absent(dir / "r.h5", first));
+  EXPECT_FALSE(store::write_record_if_absent(dir / "r.h5", second));
+  EXPECT_EQ(store::read_record(dir / "r.h5").job.job_name, first.job.job_name);
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1u);  // no temporary left behind
+  fs::remove_all(dir);
+}
+
 TEST(Write, FailureIsRecordErrorAndLeavesNothing) {
   auto dir = temp_dir("fail");
   fs::create_directories(dir / "ro");

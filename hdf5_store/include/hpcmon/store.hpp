@@ -54,6 +54,11 @@ const char* kind_name(RecordError::Kind kind);
 // (write_failed) and leaves no temporary file behind.
 void write_record(const std::filesystem::path& path, const record::JobRecord& rec);
 
+// Like write_record, but never replaces an existing file: the finished file is linked to
+// `path` (atomic, fails if it exists) instead of renamed. Returns false, leaving nothing
+// behind, when `path` already exists; callers pick the next run number and retry.
+bool write_record_if_absent(const std::filesystem::path& path, const record::JobRecord& rec);
+
 // Reads a record of any minor version of kFormatMajor. Throws RecordError, never crashes.
 record::JobRecord read_record(const std::filesystem::path& path);
 
