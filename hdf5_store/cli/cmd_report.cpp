@@ -56,11 +56,13 @@ void print_text(std::ostream& out, const record::JobRecord& rec, const store::Su
       out << line;
     }
   }
-  out << "Imbalance (max/mean over ranks):";
-  for (const auto& m : s.metrics)
-    if (m.name == "wall_s" || m.name == "cpu_s" || m.name == "mpi_s")
-      out << " " << m.name << " " << fmt("%.2f", m.imbalance) << " (rank " << m.max_rank << ")";
-  out << "\n";
+  if (s.ranks > 0) {
+    out << "Imbalance (max/mean over ranks):";
+    for (const auto& m : s.metrics)
+      if (m.name == "wall_s" || m.name == "cpu_s" || m.name == "mpi_s")
+        out << " " << m.name << " " << fmt("%.2f", m.imbalance) << " (rank " << m.max_rank << ")";
+    out << "\n";
+  }
   out << "Counters (source " << e(j.counter_source) << ", quality " << e(j.counter_quality) << "):";
   if (rec.counter_names.empty()) out << " none";
   out << "\n";
@@ -74,7 +76,7 @@ void print_text(std::ostream& out, const record::JobRecord& rec, const store::Su
     out << line;
   }
   for (const auto& m : s.metrics)
-    if (m.name == "rss_hwm_bytes")
+    if (m.name == "rss_hwm_bytes" && s.ranks > 0)
       out << "Memory high-water: largest rank " << bytes_text(m.max) << " (rank " << m.max_rank << "), all ranks "
           << bytes_text(static_cast<double>(s.mem_hwm_bytes)) << "\n";
   if (s.warnings.empty()) {

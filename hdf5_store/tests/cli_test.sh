@@ -98,6 +98,16 @@ merge)
   expect_exit 2 merge "$dir/m2.h5" "$dir/part_a.h5" "$dir/random.h5"
   [[ ! -e $dir/m2.h5 ]] || fail "a failed merge left an output file"
   ;;
+escaping)
+  expect_exit 0 report "$dir/hostile.h5"
+  ! grep -q $'\x1b' "$dir/out" || fail "terminal escape reached the output"
+  ! grep -q '^FAKE LINE' "$dir/out" || fail "a job name forged a line"
+  grep -q 'evil\\x1b\[2J\\x0aFAKE LINE' "$dir/out" || fail "job name not shown escaped: $(head -1 "$dir/out")"
+  expect_exit 0 report --json "$dir/hostile.h5"
+  "$python" -c 'import json,sys; j=json.load(open(sys.argv[1]))["job"]; assert j["name"]=="evil\x1b[2J\nFAKE LINE", j["name"]' "$dir/out" || fail "json name"
+  expect_exit 0 export "$dir/hostile.h5" --format csv
+  [[ $(sed -n 2p "$dir/out" | cut -c1-12) == '0,"n1,""q"""' ]] || fail "csv quoting: $(sed -n 2p "$dir/out")"
+  ;;
 *) fail "unknown case $case" ;;
 esac
 echo "cli_test $case: ok"

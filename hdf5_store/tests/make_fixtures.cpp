@@ -21,6 +21,12 @@ int main(int argc, char** argv) {
   testkit::write_other_minor(dir / "minor_other.h5", 0);
   testkit::write_random_bytes(dir / "random.h5");
   testkit::write_foreign_hdf5(dir / "foreign.h5");
+  // User-controlled strings that try to forge terminal output and spreadsheet formulas.
+  auto hostile = testkit::known_record();
+  hostile.job.job_name = "evil\x1b[2J\nFAKE LINE";
+  hostile.job.command_line = "=HYPERLINK(\"x\")";
+  hostile.ranks[0].node = "n1,\"q\"";
+  store::write_record(dir / "hostile.h5", hostile);
   // Partial records of an 8-rank step: ranks 0-3 and 2-5 (the second ends later).
   auto part = [](std::int32_t first, std::int32_t last, std::int64_t end_ns) {
     auto rec = testkit::synthetic_record(8, 3);

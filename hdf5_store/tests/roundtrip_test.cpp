@@ -72,6 +72,23 @@ TEST(RoundTrip, LongSeriesOverManyChunks) {
   fs::remove_all(dir);
 }
 
+TEST(RoundTrip, RanksWithoutCountersAndNodePartialWithoutRanks) {
+  auto dir = temp_dir("nocounters");
+  auto rec = testkit::known_record();
+  rec.counter_names.clear();
+  for (auto& r : rec.ranks) r.counters.clear();
+  store::write_record(dir / "a.h5", rec);
+  testkit::expect_same_record(rec, store::read_record(dir / "a.h5"));
+  auto node = testkit::known_record();
+  node.has_mpi = false;
+  node.ranks.clear();
+  node.mpi.clear();
+  node.traffic.clear();
+  store::write_record(dir / "b.h5", node);
+  testkit::expect_same_record(node, store::read_record(dir / "b.h5"));
+  fs::remove_all(dir);
+}
+
 TEST(RoundTrip, EmptyRecord) {
   auto dir = temp_dir("empty");
   record::JobRecord rec;
