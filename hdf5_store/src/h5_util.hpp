@@ -82,6 +82,17 @@ class QuietErrors {
   void* data_ = nullptr;
 };
 
+// File locking off for this file only (locks fail on many NFS and Lustre mounts). The
+// property exists from HDF5 1.10.7; older libraries lock, and we never set the global
+// HDF5_USE_FILE_LOCKING variable in a process that is not ours.
+inline void disable_file_locking(hid_t fapl) {
+#if H5_VERSION_GE(1, 10, 7)
+  check_status(H5Pset_file_locking(fapl, false, true), "H5Pset_file_locking");
+#else
+  (void)fapl;
+#endif
+}
+
 // Fixed-size (at least 1 byte), null-padded UTF-8 string type.
 Id fixed_string(std::size_t size, H5T_cset_t cset = H5T_CSET_UTF8);
 

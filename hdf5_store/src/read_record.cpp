@@ -37,7 +37,7 @@ void check_signature(const std::filesystem::path& path) {
 h5::Id open_file(const std::filesystem::path& path) {
   check_signature(path);
   h5::Id fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate");
-  h5::check_status(H5Pset_file_locking(fapl, false, true), "H5Pset_file_locking");
+  h5::disable_file_locking(fapl);
   h5::check_status(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "H5Pset_fclose_degree");
   hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl);
   if (file < 0) throw RecordError(Kind::damaged, path.string() + ": damaged HDF5 file (truncated or corrupt)");

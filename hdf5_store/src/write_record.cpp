@@ -231,7 +231,7 @@ void write_series(hid_t file, const JobRecord& rec) {
 
 void write_file(const std::string& path, const JobRecord& rec) {
   h5::Id fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate");
-  h5::check_status(H5Pset_file_locking(fapl, false, true), "H5Pset_file_locking");
+  h5::disable_file_locking(fapl);
   h5::check_status(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110), "H5Pset_libver_bounds");
   h5::check_status(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "H5Pset_fclose_degree");
   h5::Id file = h5::check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl), "cannot create the file");

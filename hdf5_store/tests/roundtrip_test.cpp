@@ -1,7 +1,10 @@
 // Every field of a record survives write_record + read_record, in both traffic layouts.
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -173,6 +176,19 @@ TEST(Guest, HostErrorHandlerRestoredAndSilent) {
   EXPECT_EQ(after_data, &marker);
   EXPECT_EQ(host_handler_calls, 0);
   H5Eset_auto2(H5E_DEFAULT, before_func, before_data);
+  fs::remove_all(dir);
+}
+
+// HDF5's own locking would refuse a file another process holds an exclusive flock on;
+// with locking off (NFS, Lustre) the record still reads and writes.
+TEST(Guest, FileLockingIsOff) {
+  auto dir = temp_dir("lock");
+  store::write_record(dir / "r.h5", testkit::known_record());
+  int fd = ::open((dir / "r.h5").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  EXPECT_EQ(store::read_record(dir / "r.h5").ranks.size(), 4u);
+  ::close(fd);
   fs::remove_all(dir);
 }
 
