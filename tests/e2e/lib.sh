@@ -1,0 +1,19 @@
+# Shared set-up of the end-to-end tests. Usage: source lib.sh CLUSTER_DIR PRELOAD HPCMON HEAT1D WORKDIR
+cluster_dir="$1" preload="$2" hpcmon="$3" heat1d="$4" work="$5"
+python="${HPCMON_PYTHON:-/usr/bin/python3}"
+# shellcheck disable=SC1091
+source "$cluster_dir/env.sh"
+[[ -n "${SLURM_CONF:-}" ]] || { echo "FAIL: SLURM_CONF not set" >&2; exit 1; }
+rm -rf "$work" && mkdir -p "$work/records"
+records="$work/records"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# The job id of the newest job called NAME, from slurmctld (completed jobs stay listed for MinJobAge).
+job_id_named() { scontrol -o show job | sed -nE "s/^JobId=([0-9]+) .*JobName=$1 .*/\1/p" | sort -n | tail -1; }
+
+# One field of `scontrol show job`, e.g. job_field 12 NumNodes
+job_field() { scontrol -o show job "$1" | tr ' ' '\n' | sed -nE "s/^$2=//p" | head -1; }
+
+# hpcmon's JSON export of a record, for python checks.
+export_json() { "$hpcmon" export "$1" --format json; }
