@@ -92,6 +92,19 @@ TEST(RoundTrip, RanksWithoutCountersAndNodePartialWithoutRanks) {
   fs::remove_all(dir);
 }
 
+// Size goal of the format: at most 4 KiB per rank besides the series (10 MPI functions,
+// 4 traffic peers and 4 counters per rank).
+TEST(Size, AtMost4KiBPerRankWithoutSeries) {
+  auto dir = temp_dir("size");
+  auto rec = testkit::synthetic_record(1024, 1);
+  rec.series.clear();
+  store::write_record(dir / "r.h5", rec);
+  const auto per_rank = fs::file_size(dir / "r.h5") / 1024;
+  EXPECT_LE(per_rank, 4096u);
+  EXPECT_GT(per_rank, 100u);  // the tables are really there
+  fs::remove_all(dir);
+}
+
 TEST(RoundTrip, EmptyRecord) {
   auto dir = temp_dir("empty");
   record::JobRecord rec;
