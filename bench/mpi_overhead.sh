@@ -2,7 +2,7 @@
 # Cost of the MPI preload (libhpcmon_mpi.so), measured against the same program without it in
 # the same script, runs interleaved (the VM is bimodal: compare medians, never single runs).
 #   per call : MPI_Send to MPI_PROC_NULL, MPI_Test polling, 0- and 8-byte ping-pong (2 ranks)
-#   memory   : Private_Dirty of /proc/self/smaps_rollup on rank 0 (clean library text excluded)
+#   memory   : Private_Dirty of /proc/self/smaps_rollup on ranks 0 and 1 (clean library text excluded)
 #   finalize : rank 0's MPI_Finalize time at 2..64 ranks, and the bytes each rank sends in the
 #              preload's own PMPI traffic (counted by bench/mpi_finalize_observer.c, a second
 #              preloaded library that interposes the PMPI_* entry points behind the preload)
@@ -88,8 +88,11 @@ for key in ["send_proc_null", "test_poll", "pingpong_0", "pingpong_8"]:
     b, p = data[("calls", 2, key, "base")], data[("calls", 2, key, "preload")]
     diffs = [y - x for x, y in zip(b, p)]
     print(f"| {key} | {med(b):.1f} ({spread(b)}) | {med(p):.1f} ({spread(p)}) | {med(diffs):+.1f} | {spread(diffs)} |")
-b, p = data[("calls", 2, "private_dirty_kib", "base")], data[("calls", 2, "private_dirty_kib", "preload")]
-print(f"\nPrivate_Dirty on rank 0 after the cases (KiB): without {med(b):.0f}, with {med(p):.0f}, added {med(p) - med(b):+.0f} KiB ({(med(p) - med(b)) / 1024:+.2f} MiB)\n")
+print()
+for r in (0, 1):
+    b, p = data[("calls", 2, f"private_dirty_kib_rank{r}", "base")], data[("calls", 2, f"private_dirty_kib_rank{r}", "preload")]
+    print(f"Private_Dirty of rank {r} after the cases (KiB): without {med(b):.0f}, with {med(p):.0f}, added {med(p) - med(b):+.0f} KiB ({(med(p) - med(b)) / 1024:+.2f} MiB)  ")
+print()
 print(f"Rank 0 MPI_Finalize (ms), {fin_runs} interleaved runs, median (IQR)\n")
 print("| ranks | without | with preload | added | bytes sent by the preload, largest rank |")
 print("|---|---|---|---|---|")

@@ -4,7 +4,7 @@
  * test_poll      : MPI_Test on a receive that stays pending, rank 0 only (a polling call)
  * pingpong_0     : 0-byte ping-pong, one-way time per message
  * pingpong_8     : 8-byte ping-pong, one-way time per message
- * private_dirty_kib : Private_Dirty of /proc/self/smaps_rollup on rank 0, after the cases
+ * private_dirty_kib_rank0, _rank1 : Private_Dirty of /proc/self/smaps_rollup after the cases
  * Usage: mpi_overhead_calls [calls per case]   (default 2,000,000; ping-pong uses 1/10) */
 #include <mpi.h>
 #include <stdio.h>
@@ -85,9 +85,12 @@ int main(int argc, char **argv) {
 
   const double pp0 = pingpong(rank, 0, calls / 10);
   const double pp8 = pingpong(rank, 8, calls / 10);
-  const long dirty = private_dirty_kib();
+  long dirty = private_dirty_kib(), other = -1;
+  if (rank == 1) MPI_Send(&dirty, 1, MPI_LONG, 0, 4, MPI_COMM_WORLD);
   if (rank == 0) {
-    printf("pingpong_0 %.2f\npingpong_8 %.2f\nprivate_dirty_kib %ld\n", pp0, pp8, dirty);
+    MPI_Recv(&other, 1, MPI_LONG, 1, 4, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    printf("pingpong_0 %.2f\npingpong_8 %.2f\n", pp0, pp8);
+    printf("private_dirty_kib_rank0 %ld\nprivate_dirty_kib_rank1 %ld\n", dirty, other);
     fflush(stdout);
   }
   MPI_Finalize();

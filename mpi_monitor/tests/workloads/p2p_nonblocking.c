@@ -124,6 +124,43 @@ int main(int argc, char **argv) {
     MPI_Wait(&req[0], MPI_STATUS_IGNORE);
   }
 
+  /* H. MPI_Testany loop over a receive and a send: 1 double (8 B) with the partner. */
+  {
+    double out = rank + 0.0625, in = 0.0;
+    MPI_Irecv(&in, 1, MPI_DOUBLE, partner, 17, MPI_COMM_WORLD, &req[0]);
+    MPI_Isend(&out, 1, MPI_DOUBLE, partner, 17, MPI_COMM_WORLD, &req[1]);
+    for (int done = 0; done < 2;) {
+      int index, flag;
+      MPI_Testany(2, req, &index, &flag, MPI_STATUS_IGNORE);
+      if (flag && index != MPI_UNDEFINED) ++done;
+    }
+    fold(&in, 1);
+  }
+
+  /* I. MPI_Testsome loop: 2 doubles (16 B) to next, from prev. */
+  {
+    double out[2] = {rank * 4.0, rank * 5.0}, in[2];
+    MPI_Irecv(in, 2, MPI_DOUBLE, prev, 18, MPI_COMM_WORLD, &req[0]);
+    MPI_Isend(out, 2, MPI_DOUBLE, next, 18, MPI_COMM_WORLD, &req[1]);
+    for (int left = 2; left > 0;) {
+      int outcount, indices[2];
+      MPI_Testsome(2, req, &outcount, indices, st);
+      if (outcount != MPI_UNDEFINED) left -= outcount;
+    }
+    fold(in, 2);
+  }
+
+  /* J. MPI_Iprobe polling, then MPI_Recv: 3 doubles (24 B) with the partner. */
+  {
+    double out[3] = {rank - 0.5, rank - 0.25, rank + 0.25}, in[3];
+    MPI_Isend(out, 3, MPI_DOUBLE, partner, 19, MPI_COMM_WORLD, &req[0]);
+    int flag = 0;
+    while (!flag) MPI_Iprobe(partner, 19, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
+    MPI_Recv(in, 3, MPI_DOUBLE, partner, 19, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Wait(&req[0], MPI_STATUS_IGNORE);
+    fold(in, 3);
+  }
+
   double all[kRanks];
   MPI_Gather(&checksum, 1, MPI_DOUBLE, all, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
   if (rank == 0)
