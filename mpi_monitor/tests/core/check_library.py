@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+"""Checks of libhpcmon_mpi.so that need no MPI run.
+
+  check_library.py coverage <mpi_functions.tsv> <libmpi.so> <libhpcmon_mpi.so>
+      Every MPI_*/MPIX_* function libmpi.so exports (nm -D --defined-only, types T/W/i) has a
+      table row; every row that is not excluded is exported by the preload, and the preload
+      exports nothing but table rows.
+  check_library.py dependencies <libhpcmon_mpi.so>
+      readelf -d: NEEDED only libc, libdl, libm, libpthread and the C++ runtime; nm: no
+      undefined MPI or Open MPI symbol (they are found with dlsym at MPI_Init).
+"""
+import re
+import subprocess
+import sys
+
+
+def defined_functions(lib):
+    out = subprocess.run(["nm", "-D", "--defined-only", lib], check=True, capture_output=True,
+                         text=True).stdout
+    names = set()
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in ("T", "W", "i"):
+            names.add(parts[2].split("@")[0])
+    return names
+
+
+def table_rows(path):
+    rows = {}
+    for line in open(path, encoding="utf-8"):
+        if line.startswith("#") or not line.strip():
+            continue
+        cols = line.rstrip("\n").split("\t")
+        rows[cols[0]] = cols
+    return rows
+
+
+def coverage(table, libmpi, preload):
+    rows = table_rows(table)
+    exported = {n for n in defined_functions(libmpi) if re.match(r"MPIX?_", n)}
+    failures = []
+    for name in sorted(exported - set(rows)):
+        failures.append(f"{name}: exported by {libmpi} but neither wrapped nor excluded in the table")
+    for name, cols in sorted(rows.items()):
+        if cols[2] == "excluded" and (len(cols) < 5 or len(cols[4].strip()) < 10):
+            failures.append(f"{name}: excluded without a reason")
+    wrapped = defined_functions(preload)
+    for name, cols in sorted(rows.items()):
+        if cols[2] != "excluded" and name in exported and name not in wrapped:
+            failures.append(f"{name}: table row but {preload} does not define it")
+        if cols[2] == "excluded" and name in wrapped:
+            failures.append(f"{name}: excluded but {preload} defines it")
+    for name in sorted(wrapped - set(rows)):
+        failures.append(f"{name}: exported by the preload but not in the table")
+    print(f"{len(exported)} MPI functions exported by libmpi, {len(rows)} table rows, "
+          f"{len(wrapped)} defined by the preload")
+    return failures
+
+
+ALLOWED_NEEDED = re.compile(r"^(libc|libdl|libm|libpthread|libstdc\+\+|libgcc_s)\.so")
+
+
+def dependencies(preload):
+    dyn = subprocess.run(["readelf", "-d", preload], check=True, capture_output=True, text=True).stdout
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dyn)
+    failures = [f"NEEDED {n}: the preload may depend on libc, libdl and the C++ runtime only"
+                for n in needed if not ALLOWED_NEEDED.match(n)]
+    for bad in ("mpi", "hdf5", "papi", "hwloc", "yaml"):
+        if any(bad in n for n in needed):
+            failures.append(f"NEEDED mentions {bad}")
+    undefined = subprocess.run(["nm", "-D", "--undefined-only", preload], check=True,
+                               capture_output=True, text=True).stdout.split()
+    for sym in undefined:
+        if re.match(r"(P?MPIX?_|ompi_|opal_|H5|PAPI_|hwloc_)", sym):
+            failures.append(f"undefined symbol {sym}: must be found with dlsym at MPI_Init")
+    print("NEEDED:", ", ".join(needed))
+    return failures
+
+
+def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "coverage":
+        failures = coverage(*sys.argv[2:])
+    elif len(sys.argv) == 3 and sys.argv[1] == "dependencies":
+        failures = dependencies(sys.argv[2])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

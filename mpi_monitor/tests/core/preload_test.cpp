@@ -1,0 +1,277 @@
+// The preload as a guest: unchanged non-MPI and static programs, a record from a real 2-rank
+// mpirun read back with hpcmon_store, the program first when the record cannot be written,
+// MPI_Abort's exit code, MPI_Pcontrol, and stacking with Open MPI's libompitrace.so.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hpcmon/record.hpp"
+#include "hpcmon/store.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class Scratch {
+ public:
+  Scratch() {
+    char tmpl[] = "/tmp/hpcmon-mpi-core-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  const fs::path& dir() const { return dir_; }
+
+ private:
+  fs::path dir_;
+};
+
+// Runs `command` through /bin/sh with stdout and stderr captured apart.
+Result run(const std::string& command, const fs::path& scratch) {
+  const fs::path out = scratch / "stdout", err = scratch / "stderr";
+  std::string line = "(" + command + ") >" + out.string() + " 2>" + err.string();
+  int status = std::system(line.c_str());
+  Result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
+  std::vector<std::string> found;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (l.find(needle) != std::string::npos) found.push_back(l);
+  return found;
+}
+
+std::vector<fs::path> records_under(const fs::path& dir) {
+  std::vector<fs::path> found;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return found;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && e.path().extension() == ".h5") found.push_back(e.path());
+  return found;
+}
+
+const std::string kPreload = HPCMON_MPI_PRELOAD;
+const std::string kBin = HPCMON_CORE_BIN_DIR;
+
+// mpirun with the preload in the ranks (and in mpirun itself: a guest in every process).
+std::string mpirun(int ranks, const std::string& program, const std::string& preload,
+                   const fs::path& out_dir, const std::string& extra_env = "") {
+  std::string cmd = extra_env + " HPCMON_OUTPUT_DIR=" + out_dir.string() + " timeout 60 " + HPCMON_MPIEXEC +
+                    " -np " + std::to_string(ranks) + " -x HPCMON_OUTPUT_DIR";
+  if (!preload.empty()) cmd = "LD_PRELOAD=" + kPreload + " " + cmd + " -x LD_PRELOAD=" + preload;
+  return cmd + " " + program;
+}
+
+const hpcmon::record::MpiFunctionRow* row(const hpcmon::record::JobRecord& rec, int rank, const std::string& fn) {
+  for (const auto& r : rec.mpi)
+    if (r.rank == rank && r.function == fn) return &r;
+  return nullptr;
+}
+
+TEST(Preload, NonMpiProgramRunsUnchanged) {
+  Scratch s;
+  Result plain = run(kBin + "/mpi_core_plain a 'b c'", s.dir());
+  Result preloaded = run("LD_PRELOAD=" + kPreload + " " + kBin + "/mpi_core_plain a 'b c'", s.dir());
+  EXPECT_EQ(plain.exit_code, 3);
+  EXPECT_EQ(preloaded.exit_code, plain.exit_code);
+  EXPECT_EQ(preloaded.out, plain.out);
+  EXPECT_EQ(preloaded.err, plain.err);
+  EXPECT_NE(plain.out.find("arg 2: b c"), std::string::npos);
+}
+
+TEST(Preload, StaticProgramRunsUnchanged) {
+  Scratch s;
+  Result plain = run(kBin + "/mpi_core_static x", s.dir());
+  Result preloaded = run("LD_PRELOAD=" + kPreload + " " + kBin + "/mpi_core_static x", s.dir());
+  EXPECT_EQ(plain.exit_code, 3);
+  EXPECT_EQ(preloaded.exit_code, plain.exit_code);
+  EXPECT_EQ(preloaded.out, plain.out);
+  EXPECT_EQ(preloaded.err, plain.err);
+}
+
+TEST(Preload, TwoRankRecordHoldsTheSends) {
+  Scratch s;
+  const fs::path out = s.dir() / "records";
+  Result r = run(mpirun(2, kBin + "/mpi_core_ping 7", kPreload, out), s.dir());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> said = lines_with(r.err, "hpcmon:");
+  ASSERT_EQ(said.size(), 1u) << r.err;
+  std::vector<fs::path> files = records_under(out);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(said[0], "hpcmon: MPI record written to " + files[0].string());
+  EXPECT_EQ(files[0].filename().string().rfind("local.local-", 0), 0u) << files[0];
+
+  hpcmon::record::JobRecord rec = hpcmon::store::read_record(files[0]);
+  EXPECT_TRUE(rec.has_mpi);
+  EXPECT_FALSE(rec.job.partial);
+  EXPECT_EQ(rec.job.rank_count, 2u);
+  ASSERT_EQ(rec.ranks.size(), 2u);
+  const auto* send = row(rec, 0, "MPI_Send");
+  ASSERT_NE(send, nullptr);
+  EXPECT_EQ(send->calls, 7u);
+  EXPECT_EQ(send->bytes, 7u * 64u);
+  EXPECT_EQ(send->size_hist[7], 7u);  // 64 bytes: bin [64, 128)
+  EXPECT_GT(send->total_s, 0.0);
+  EXPECT_LE(send->min_s, send->max_s);
+  const auto* recv = row(rec, 1, "MPI_Recv");
+  ASSERT_NE(recv, nullptr);
+  EXPECT_EQ(recv->calls, 7u);
+  EXPECT_EQ(recv->bytes, 7u * 64u);
+  EXPECT_EQ(row(rec, 1, "MPI_Send"), nullptr);
+  ASSERT_NE(row(rec, 0, "MPI_Init"), nullptr);
+  EXPECT_EQ(row(rec, 0, "MPI_Init")->calls, 1u);
+  ASSERT_NE(row(rec, 1, "MPI_Finalize"), nullptr);
+  ASSERT_NE(row(rec, 0, "MPI_Barrier"), nullptr);
+  EXPECT_EQ(row(rec, 0, "MPI_Barrier")->calls, 1u);
+
+  std::uint64_t messages_0_to_1 = 0, other = 0;
+  for (const auto& t : rec.traffic) {
+    if (t.src == 0 && t.dst_world == 0 && t.dst == 1) {
+      messages_0_to_1 += t.messages;
+    } else {
+      other += t.messages;
+    }
+    if (t.src == 0 && t.dst == 1) {
+      EXPECT_EQ(t.bytes, 7u * 64u);
+    }
+  }
+  EXPECT_EQ(messages_0_to_1, 7u);
+  EXPECT_EQ(other, 0u);
+  EXPECT_EQ(rec.mpi_table_overflows, 0u);
+}
+
+TEST(Preload, PcontrolZeroStopsRecording) {
+  Scratch s;
+  const fs::path out = s.dir() / "records";
+  Result r = run(mpirun(2, kBin + "/mpi_core_ping 3 pcontrol", kPreload, out), s.dir());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<fs::path> files = records_under(out);
+  ASSERT_EQ(files.size(), 1u) << r.err;
+  hpcmon::record::JobRecord rec = hpcmon::store::read_record(files[0]);
+  const auto* send = row(rec, 0, "MPI_Send");
+  ASSERT_NE(send, nullptr);
+  EXPECT_EQ(send->calls, 3u);  // the 5 sends between MPI_Pcontrol(0) and (1) are not counted
+  ASSERT_NE(row(rec, 0, "MPI_Pcontrol"), nullptr);
+  EXPECT_EQ(row(rec, 0, "MPI_Pcontrol")->calls, 2u);
+}
+
+TEST(Preload, UnwritableOutputDirLeavesTheProgramAlone) {
+  Scratch s;
+  // A directory below a regular file cannot be created, not even by root.
+  const fs::path blocker = s.dir() / "not-a-dir";
+  std::ofstream(blocker) << "x";
+  Result base = run(mpirun(2, kBin + "/mpi_core_ping 4", "", blocker / "records"), s.dir());
+  Result with = run(mpirun(2, kBin + "/mpi_core_ping 4", kPreload, blocker / "records"), s.dir());
+  ASSERT_EQ(base.exit_code, 0) << base.err;
+  EXPECT_EQ(with.exit_code, base.exit_code);
+  EXPECT_EQ(with.out, base.out);
+  std::vector<std::string> said = lines_with(with.err, "hpcmon:");
+  ASSERT_EQ(said.size(), 1u) << with.err;
+  EXPECT_EQ(said[0].rfind("hpcmon: no MPI record: ", 0), 0u) << said[0];
+  EXPECT_EQ(lines_with(base.err, "hpcmon").size(), 0u);
+}
+
+TEST(Preload, BrokenConfigLeavesTheProgramAlone) {
+  Scratch s;
+  const fs::path config = s.dir() / "broken.yaml";
+  std::ofstream(config) << "general:\n  enabled: [not a bool\n";
+  const fs::path out = s.dir() / "records";
+  Result base = run(mpirun(2, kBin + "/mpi_core_ping 2", "", out), s.dir());
+  Result with = run(mpirun(2, kBin + "/mpi_core_ping 2", kPreload, out, "HPCMON_CONFIG=" + config.string()),
+                    s.dir());
+  EXPECT_EQ(with.exit_code, base.exit_code);
+  EXPECT_EQ(with.out, base.out);
+  std::vector<std::string> said = lines_with(with.err, "hpcmon:");
+  ASSERT_EQ(said.size(), 1u) << with.err;
+  EXPECT_NE(said[0].find("broken.yaml"), std::string::npos) << said[0];
+  EXPECT_EQ(records_under(out).size(), 1u);  // defaults apply
+}
+
+TEST(Preload, AbortExitCodeUnchangedAndRankFlushed) {
+  Scratch s;
+  const fs::path out = s.dir() / "records";
+  Result base = run(mpirun(2, kBin + "/mpi_core_ping 3 abort", "", out), s.dir());
+  Result with = run(mpirun(2, kBin + "/mpi_core_ping 3 abort", kPreload, out), s.dir());
+  EXPECT_NE(base.exit_code, 0);
+  EXPECT_NE(base.exit_code, 124) << "timeout";
+  EXPECT_EQ(with.exit_code, base.exit_code);
+  EXPECT_NE(with.out.find("ping: checksum"), std::string::npos);
+  std::vector<fs::path> files = records_under(out);
+  ASSERT_EQ(files.size(), 1u) << with.err;
+  hpcmon::record::JobRecord rec = hpcmon::store::read_record(files[0]);
+  EXPECT_TRUE(rec.job.partial);
+  EXPECT_EQ(rec.job.partial_reason, "MPI_Abort");
+  ASSERT_EQ(rec.ranks.size(), 1u);
+  EXPECT_EQ(rec.ranks[0].rank, 1);
+  const auto* recv = row(rec, 1, "MPI_Recv");
+  ASSERT_NE(recv, nullptr);
+  EXPECT_EQ(recv->calls, 3u);
+  ASSERT_NE(row(rec, 1, "MPI_Abort"), nullptr);
+  EXPECT_EQ(lines_with(with.err, "hpcmon: partial MPI record (MPI_Abort) written to").size(), 1u) << with.err;
+}
+
+TEST(Preload, StacksWithOmpitrace) {
+  Scratch s;
+  const fs::path out = s.dir() / "records";
+  const std::string both = kPreload + ":" + HPCMON_OMPITRACE;
+  Result r = run(mpirun(2, kBin + "/mpi_core_ping 6", both, out), s.dir());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // libompitrace prints one line per call it sees: it sees every send after us.
+  EXPECT_EQ(lines_with(r.out + r.err, "MPI_SEND[0]").size(), 6u) << r.err;
+  EXPECT_EQ(lines_with(r.out + r.err, "MPI_RECV[1]").size(), 6u);
+  std::vector<fs::path> files = records_under(out);
+  ASSERT_EQ(files.size(), 1u) << r.err;
+  hpcmon::record::JobRecord rec = hpcmon::store::read_record(files[0]);
+  ASSERT_NE(row(rec, 0, "MPI_Send"), nullptr);
+  EXPECT_EQ(row(rec, 0, "MPI_Send")->calls, 6u);
+  EXPECT_EQ(row(rec, 1, "MPI_Recv")->calls, 6u);
+}
+
+TEST(Preload, SecondRunOfOneSlurmStepGetsTheNextRunNumber) {
+  Scratch s;
+  const fs::path out = s.dir() / "records";
+  // Slurm's variables reach the ranks only (mpirun itself must not think it runs under Slurm);
+  // under Slurm the record directory comes from the configuration (here its env override).
+  const std::string slurm = "-x SLURM_JOB_ID=77 -x SLURM_CLUSTER_NAME=testc -x SLURM_STEP_ID=2 "
+                            "-x HPCMON_HPC__RECORD_DIR=" + out.string() + " ";
+  Result a = run(mpirun(2, slurm + kBin + "/mpi_core_ping 1", kPreload, s.dir() / "unused"), s.dir());
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  Result b = run(mpirun(2, slurm + kBin + "/mpi_core_ping 1", kPreload, s.dir() / "unused"), s.dir());
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  std::vector<fs::path> files = records_under(out);
+  ASSERT_EQ(files.size(), 2u) << a.err << b.err;
+  std::sort(files.begin(), files.end());
+  EXPECT_EQ(files[0].filename(), "testc.77.2.r0.0.h5");
+  EXPECT_EQ(files[1].filename(), "testc.77.2.r0.1.h5");
+  EXPECT_EQ(hpcmon::store::read_record(files[1]).job.key.run, 1u);
+  EXPECT_FALSE(fs::exists(s.dir() / "unused"));
+}
+
+}  // namespace
