@@ -148,7 +148,8 @@ INSTANTIATE_TEST_SUITE_P(Known, MpiWorkloads,
                          ::testing::Values(Workload{"p2p_blocking"}, Workload{"p2p_nonblocking"},
                                            Workload{"persistent"}, Workload{"collectives"},
                                            Workload{"icollectives"}, Workload{"split_comm"},
-                                           Workload{"datatypes"}, Workload{"traffic_matrix"}),
+                                           Workload{"datatypes"}, Workload{"traffic_matrix"},
+                                           Workload{"many_requests"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
