@@ -10,6 +10,12 @@
 namespace hpcmon::store::table {
 namespace {
 
+// Series chunks are deflated with run-length matching only: on shuffled numbers (constant
+// high-byte planes) it halves the CPU time of the default strategy for ~14 % more bytes
+// (bench/store_bench: 4096 ranks 0.52 s CPU / 46.7 MiB against 0.97 s / 41.1 MiB). The
+// result is an ordinary zlib stream that any HDF5 deflate filter inflates.
+constexpr int kSeriesStrategy = Z_RLE;
+
 constexpr std::size_t kTargetChunkBytes = 256 * 1024;
 
 std::size_t mem_size(Col c) {
@@ -224,6 +230,21 @@ void write_array(hid_t loc, const char* name, hid_t file_type, hid_t mem_type, i
   if (points > 0) h5::check_status(H5Dwrite(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), name);
 }
 
+// One zlib stream (what HDF5's deflate filter stores and inflates). kSeriesStrategy trades a
+// little size for speed on shuffled numeric data. Returns the stored size, 0 on failure.
+static std::size_t deflate_chunk(std::vector<unsigned char>& in, std::vector<unsigned char>& out) {
+  z_stream z{};
+  if (deflateInit2(&z, static_cast<int>(kDeflateLevel), Z_DEFLATED, 15, 8, kSeriesStrategy) != Z_OK) return 0;
+  z.next_in = in.data();
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = out.data();
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  const std::size_t size = z.total_out;
+  deflateEnd(&z);
+  return rc == Z_STREAM_END ? size : 0;
+}
+
 void write_array_1d_parallel(hid_t loc, const char* name, hid_t file_type, std::size_t elem_size, hsize_t n,
                              const void* data, unsigned threads) {
   if constexpr (std::endian::native != std::endian::little) {
@@ -254,11 +275,9 @@ void write_array_1d_parallel(hid_t loc, const char* name, hid_t file_type, std::
       std::memcpy(plain.data(), static_cast<const unsigned char*>(data) + first * elem_size, rows * elem_size);
       for (std::size_t i = 0; i < chunk_rows; ++i)  // shuffle filter: byte j of element i goes to plane j
         for (std::size_t b = 0; b < elem_size; ++b) shuffled[b * chunk_rows + i] = plain[i * elem_size + b];
-      uLongf size = compressBound(static_cast<uLong>(chunk_bytes));
-      packed[c].resize(size);
-      if (compress2(packed[c].data(), &size, shuffled.data(), static_cast<uLong>(chunk_bytes),
-                    static_cast<int>(kDeflateLevel)) != Z_OK)
-        failed = true;
+      packed[c].resize(compressBound(static_cast<uLong>(chunk_bytes)));
+      const std::size_t size = deflate_chunk(shuffled, packed[c]);
+      if (size == 0) failed = true;
       packed[c].resize(size);
     }
   };
