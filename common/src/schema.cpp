@@ -164,6 +164,36 @@ Section make_hpc_section() {
             {}};
 }
 
+std::optional<std::string> head_url(std::string_view text) {
+    if (text.empty() || text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0)
+        return std::nullopt;
+    return "must be empty or start with http:// or https://, got \"" + std::string(text) + "\"";
+}
+
+std::optional<std::string> any_text(std::string_view) { return std::nullopt; }
+
+Section make_agent_section() {
+    return {"agent",
+            "The node agent (hpcmond --agent): step-event socket, node name, pushes to the head.",
+            {string("socket", &Agent::socket, &Config::agent, absolute_path,
+                    "Unix socket the SPANK plugin sends step events to (root only, mode 0600)."),
+             string("node_name", &Agent::node_name, &Config::agent, any_text,
+                    "Node name in pushes; empty means the short host name."),
+             string("record_group", &Agent::record_group, &Config::agent, any_text,
+                    "Group of the per-user record folders the agent creates when missing."),
+             string("head_url", &Agent::head_url, &Config::agent, head_url,
+                    "Base URL of the head daemon's agent listener; empty turns pushes off."),
+             string("token_file", &Agent::token_file, &Config::agent, absolute_path,
+                    "File (mode 0600) holding the agent-scoped push token."),
+             number("push_interval_s", &Agent::push_interval_s, &Config::agent, 0.1, 3600,
+                    "Seconds between two pushes of live samples to the head."),
+             string("spool_dir", &Agent::spool_dir, &Config::agent, absolute_path,
+                    "Folder where pushes wait while the head is unreachable."),
+             integer("spool_max_bytes", &Agent::spool_max_bytes, &Config::agent, 65536, 1e12,
+                     "Largest size of the spool; the oldest live samples are dropped first.")},
+            {}};
+}
+
 bool is_plain_safe(std::string_view text) {
     if (text.empty()) return false;
     static const std::vector<std::string_view> reserved = {
@@ -208,7 +238,7 @@ std::string format_number(double value) {
 
 const std::vector<Section>& schema() {
     static const std::vector<Section> sections = {make_general_section(), make_system_section(),
-                                                  make_hpc_section()};
+                                                  make_hpc_section(), make_agent_section()};
     return sections;
 }
 

@@ -132,6 +132,14 @@ TEST(GoodFiles, FullSetsEveryKey) {
     EXPECT_EQ(config.hpc.events, (std::vector<std::string>{"PAPI_L1_DCM", "perf::cpu-migrations"}));
     EXPECT_TRUE(config.hpc.per_thread);
     EXPECT_EQ(config.hpc.record_dir, "/scratch/hpcmon records");
+    EXPECT_EQ(config.agent.socket, "/var/run/hpcmon-test/agent.sock");
+    EXPECT_EQ(config.agent.node_name, "node07");
+    EXPECT_EQ(config.agent.record_group, "hpcusers");
+    EXPECT_EQ(config.agent.head_url, "https://head.example:3002");
+    EXPECT_EQ(config.agent.token_file, "/etc/hpcmon/push.token");
+    EXPECT_DOUBLE_EQ(config.agent.push_interval_s, 2.0);
+    EXPECT_EQ(config.agent.spool_dir, "/var/spool/hpcmon");
+    EXPECT_EQ(config.agent.spool_max_bytes, 1048576);
 }
 
 TEST(GoodFiles, EmptySectionsKeepDefaultsAndAnEmptyListIsKept) {

@@ -50,10 +50,24 @@ struct Hpc {
     bool operator==(const Hpc&) const = default;
 };
 
+// The node agent (hpcmond --agent): its step-event socket and its pushes to the head.
+struct Agent {
+    std::string socket = "/run/hpcmon/agent.sock";
+    std::string node_name;                 // empty: the short host name
+    std::string record_group = "hpcmon";   // group of per-user record folders it creates
+    std::string head_url;                  // empty: no pushes, no spool
+    std::string token_file = "/etc/hpcmon/agent.token";
+    double push_interval_s = 5.0;
+    std::string spool_dir = "/var/lib/hpcmon/agent-spool";
+    std::int64_t spool_max_bytes = 64 * 1024 * 1024;
+    bool operator==(const Agent&) const = default;
+};
+
 struct Config {
     General general;
     System system;
     Hpc hpc;
+    Agent agent;
     std::string source;                      // file (or name) it came from; "(defaults)"
     std::vector<std::string> env_overrides;  // HPCMON_* variables applied, sorted
     bool operator==(const Config&) const = default;
