@@ -11,6 +11,7 @@
 //                                    CALLS: N, or A..B when the count depends on timing
 //                                    hist: the non-empty bins of the 40-bin size histogram
 //   tr SRC DST MESSAGES BYTES        messages and bytes sent by world rank SRC to world rank DST
+//   threads                          several threads are inside MPI at once (mpi_s may exceed wall_s)
 // Every (rank, function) with calls in the record must have an fn line and every traffic
 // entry a tr line: the tables are exact, not lower bounds. Whatever the table says, every
 // row must also satisfy the record's invariants: sum(size_hist) == calls, polling calls and
@@ -42,6 +43,7 @@ struct ExpectedTraffic {
 
 struct ExpectedTable {
   int ranks = 0;
+  bool concurrent_threads = false;
   std::map<std::pair<int, std::string>, ExpectedFunction> functions;  // (rank, function)
   std::map<std::pair<int, int>, ExpectedTraffic> traffic;             // (src, dst)
 };

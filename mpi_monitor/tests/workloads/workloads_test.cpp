@@ -149,7 +149,8 @@ INSTANTIATE_TEST_SUITE_P(Known, MpiWorkloads,
                                            Workload{"persistent"}, Workload{"collectives"},
                                            Workload{"icollectives"}, Workload{"split_comm"},
                                            Workload{"datatypes"}, Workload{"traffic_matrix"},
-                                           Workload{"many_requests"}, Workload{"intercomm"}),
+                                           Workload{"many_requests"}, Workload{"intercomm"},
+                                           Workload{"threads"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
