@@ -51,7 +51,8 @@ const char* kind_name(RecordError::Kind kind);
 
 // Writes atomically: a temporary name in the same folder, fsync, rename, fsync of the folder.
 // Creates missing parent folders (mode 0750). The file gets mode 0640. Throws RecordError
-// (write_failed) and leaves no temporary file behind.
+// (write_failed) and leaves no temporary file behind. Series chunks are deflated on one
+// helper thread besides the caller's, joined before returning (none if it cannot start).
 void write_record(const std::filesystem::path& path, const record::JobRecord& rec);
 
 // Like write_record, but never replaces an existing file: the finished file is linked to
