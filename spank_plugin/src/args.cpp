@@ -1,0 +1,121 @@
+#include "args.hpp"
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <set>
+#include <string_view>
+
+namespace hpcmon::spank {
+namespace {
+
+bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+bool valid_papi_preset(std::string_view e) {
+  if (e.size() <= 5 || e.substr(0, 5) != "PAPI_") return false;
+  for (char c : e)
+    if (!(std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_'))
+      return false;
+  return true;
+}
+
+bool valid_perf_event(std::string_view e) {
+  static const std::set<std::string_view> known = {
+      "perf::task-clock",     "perf::cpu-clock",   "perf::context-switches", "perf::cpu-migrations",
+      "perf::page-faults",    "perf::minor-faults", "perf::major-faults"};
+  return known.count(e) != 0;
+}
+
+// component:::event, component of word characters, event starting with a word character.
+bool valid_native_event(std::string_view e) {
+  std::size_t sep = e.find(":::");
+  if (sep == std::string_view::npos || sep == 0 || sep + 3 >= e.size()) return false;
+  for (char c : e.substr(0, sep))
+    if (!is_word_char(c)) return false;
+  std::string_view ev = e.substr(sep + 3);
+  if (!is_word_char(ev[0])) return false;
+  for (char c : ev)
+    if (!is_word_char(c) && std::string_view(":.-=@/").find(c) == std::string_view::npos) return false;
+  return true;
+}
+
+bool valid_bool_word(const std::string& v, bool* out) {
+  if (v == "on") *out = true;
+  else if (v == "off") *out = false;
+  else return false;
+  return true;
+}
+
+}  // namespace
+
+bool valid_absolute_path(const std::string& path) {
+  if (path.empty() || path[0] != '/' || path.size() >= 4096) return false;
+  for (char c : path)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  return true;
+}
+
+bool valid_interval(const std::string& seconds) {
+  if (seconds.empty() || seconds.size() > 32) return false;
+  for (char c : seconds)
+    if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.') return false;
+  char* end = nullptr;
+  double v = std::strtod(seconds.c_str(), &end);
+  return end && *end == '\0' && std::isfinite(v) && v >= 0.01 && v <= 3600;
+}
+
+bool valid_events(const std::string& csv) {
+  if (csv.empty()) return false;
+  std::set<std::string_view> seen;
+  std::string_view rest(csv);
+  while (true) {
+    std::size_t comma = rest.find(',');
+    std::string_view e = rest.substr(0, comma);
+    if (!(valid_papi_preset(e) || valid_perf_event(e) || valid_native_event(e))) return false;
+    if (!seen.insert(e).second) return false;
+    if (comma == std::string_view::npos) return true;
+    rest = rest.substr(comma + 1);
+  }
+}
+
+PluginArgs parse_args(int ac, const char* const* av, std::vector<std::string>* problems) {
+  PluginArgs args;
+  auto bad = [&](const std::string& key, const std::string& value) {
+    if (problems) problems->push_back("hpcmon: " + key + ": invalid value: " + value);
+  };
+  for (int i = 0; i < ac; ++i) {
+    const std::string word = av[i] ? av[i] : "";
+    const std::size_t eq = word.find('=');
+    if (eq == std::string::npos) {
+      bad(word, "");
+      continue;
+    }
+    const std::string key = word.substr(0, eq), value = word.substr(eq + 1);
+    if (key == "record_dir" || key == "agent_socket" || key == "run_dir" || key == "preload") {
+      if (!valid_absolute_path(value)) {
+        bad(key, value);
+        continue;
+      }
+      std::string& field = key == "record_dir"     ? args.record_dir
+                           : key == "agent_socket" ? args.agent_socket
+                           : key == "run_dir"      ? args.run_dir
+                                                   : args.preload;
+      field = value;
+      // Trailing slashes would make two spellings of one directory.
+      while (field.size() > 1 && field.back() == '/') field.pop_back();
+    } else if (key == "default") {
+      if (!valid_bool_word(value, &args.default_on)) bad(key, value);
+    } else if (key == "interval") {
+      if (valid_interval(value)) args.interval = value;
+      else bad(key, value);
+    } else if (key == "events") {
+      if (valid_events(value)) args.events = value;
+      else bad(key, value);
+    } else {
+      bad(key, value);
+    }
+  }
+  return args;
+}
+
+}  // namespace hpcmon::spank

@@ -1,0 +1,66 @@
+#include "job_dirs.hpp"
+
+#include <grp.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+
+#include <cstdint>
+#include <vector>
+
+#include "safe_dirs.hpp"
+
+namespace hpcmon::spank {
+
+bool hpcmon_group(gid_t* gid) {
+  group gr{};
+  group* found = nullptr;
+  std::vector<char> buf(16384);
+  if (getgrnam_r("hpcmon", &gr, buf.data(), buf.size(), &found) != 0 || !found) return false;
+  *gid = found->gr_gid;
+  return true;
+}
+
+std::string ensure_run_dir(const std::string& run_base, std::uint32_t job_id, uid_t uid, gid_t gid,
+                           std::string* why) {
+  Fd base = open_trusted_dir(run_base, true, why);
+  if (!base.ok()) return "";
+  const std::string name = std::to_string(job_id);
+  Fd dir = make_owned_dir(base.get(), name, uid, gid, 0700, why);
+  if (!dir.ok()) {
+    *why = run_base + "/" + *why;
+    return "";
+  }
+  return run_base + "/" + name;
+}
+
+std::string ensure_record_folder(const std::string& record_dir, const std::string& user, uid_t uid,
+                                 gid_t fallback_gid, std::string* why, std::string* note) {
+  gid_t gid = fallback_gid;
+  if (!hpcmon_group(&gid)) {
+    gid = fallback_gid;
+    *note = "hpcmon: group hpcmon does not exist; record folders get the user's group";
+  }
+  Fd base = open_trusted_dir(record_dir, true, why);
+  if (!base.ok()) return "";
+  Fd dir = make_owned_dir(base.get(), user, uid, gid, 02750, why);
+  if (!dir.ok()) {
+    *why = record_dir + "/" + *why;
+    return "";
+  }
+  return record_dir + "/" + user;
+}
+
+bool remove_run_dir(const std::string& run_base, std::uint32_t job_id, uid_t uid, std::string* why) {
+  struct stat st {};
+  if (stat(run_base.c_str(), &st) != 0 && errno == ENOENT) return true;  // nothing was made
+  Fd base = open_trusted_dir(run_base, false, why);
+  if (!base.ok()) return false;
+  if (!remove_tree(base.get(), std::to_string(job_id), uid, why)) {
+    *why = run_base + "/" + *why;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace hpcmon::spank
