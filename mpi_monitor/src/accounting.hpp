@@ -15,7 +15,7 @@
 namespace hpcmon::mpi {
 
 // count x MPI_Type_size_x, 64-bit. Negative counts or an unusable datatype count 0.
-inline std::uint64_t type_bytes(long long count, MPI_Datatype type) {
+HPCMON_HOT std::uint64_t type_bytes(long long count, MPI_Datatype type) {
   if (count <= 0) return 0;
   MPI_Count size = 0;
   if (g_mpi.Type_size_x(type, &size) != MPI_SUCCESS || size <= 0) return 0;
@@ -37,7 +37,7 @@ inline std::uint64_t sum_bytes_w(const int counts[], const MPI_Datatype types[],
 }
 
 // Bytes a completed receive delivered, from its status.
-inline std::uint64_t status_bytes(const MPI_Status* s) {
+HPCMON_HOT std::uint64_t status_bytes(const MPI_Status* s) {
   if (s == nullptr || s->MPI_SOURCE == MPI_PROC_NULL) return 0;
 #ifdef OPEN_MPI
   // Open MPI keeps the received byte count in the status (this build is matched against
@@ -63,12 +63,12 @@ inline CommView comm_view(MPI_Comm c) {
   return CommView{e->size, e->rank, e->remote_size, e->outdegree, e->inter, e};
 }
 
-inline std::uint64_t peer_of(MPI_Comm c, int rank) {
+HPCMON_HOT std::uint64_t peer_of(MPI_Comm c, int rank) {
   if (c == g_mpi.comm_world) return rank >= 0 && rank < g_world_size ? peer_key(0, rank) : kUnknownPeer;
   return comm_peer(comm_info(c), rank);
 }
 
-inline void traffic_add(ThreadTables* t, std::uint64_t key, std::uint64_t bytes) {
+HPCMON_HOT void traffic_add(ThreadTables* t, std::uint64_t key, std::uint64_t bytes) {
   if (key == kUnknownPeer) {
     ++t->overflows;
     return;
@@ -93,7 +93,7 @@ inline void traffic_add(ThreadTables* t, std::uint64_t key, std::uint64_t bytes)
 
 // ---- point-to-point -------------------------------------------------------------------
 
-inline std::uint64_t acct_send(ThreadTables* t, int count, MPI_Datatype type, int peer, MPI_Comm c) {
+HPCMON_HOT std::uint64_t acct_send(ThreadTables* t, int count, MPI_Datatype type, int peer, MPI_Comm c) {
   if (peer == MPI_PROC_NULL) return 0;
   std::uint64_t b = type_bytes(count, type);
   traffic_add(t, peer_of(c, peer), b);

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "hpcmon/mpi_monitor.hpp"
+#include "runtime.hpp"
 
 namespace hpcmon::mpi {
 
@@ -43,7 +44,7 @@ inline std::uint32_t comm_hash(MPI_Comm c) {
 
 const CommInfo* comm_register_late(MPI_Comm c);  // cold
 
-inline const CommInfo* comm_info(MPI_Comm c) {
+HPCMON_HOT const CommInfo* comm_info(MPI_Comm c) {
   std::uint32_t h = comm_hash(c);
   for (int i = 0; i < kCommunicators; ++i) {
     const CommInfo& e = g_comms[(h + i) & (kCommunicators - 1)];
@@ -54,7 +55,7 @@ inline const CommInfo* comm_info(MPI_Comm c) {
 }
 
 // Peer `rank` of `c` (remote group for an intercommunicator) as a world key.
-inline std::uint64_t comm_peer(const CommInfo* e, int rank) {
+HPCMON_HOT std::uint64_t comm_peer(const CommInfo* e, int rank) {
   if (!e || rank < 0 || rank >= e->peers) return kUnknownPeer;
   if (e->identity) return peer_key(0, rank);
   return g_peer_pool[e->pool_offset + rank];

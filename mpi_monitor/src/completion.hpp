@@ -2,7 +2,8 @@
 // passes MPI_STATUS(ES)_IGNORE and a receive is among the requests, a local status is used
 // (at most kStatusChunk at once: MPI_Waitall beyond that runs in chunks; Testall, Waitsome
 // and Testsome beyond that count the posted size instead, since splitting them would change
-// their meaning). Only requests [0, RxSet::kTracked) of one call are looked up.
+// their meaning; exact for the first RxSet::kPosted requests of the call, 0 beyond). Only
+// requests [0, RxSet::kTracked) of one call are looked up.
 #pragma once
 
 #include <mpi.h>
@@ -15,7 +16,8 @@ namespace hpcmon::mpi {
 
 class RxSet {
  public:
-  static constexpr int kTracked = 4096;
+  static constexpr int kTracked = 4096;  // requests looked up per call
+  static constexpr int kPosted = 512;    // requests whose posted size is kept (4 KiB of stack)
 
   // Takes the pending receives among reqs[0..n) out of the table.
   RxSet(ThreadTables* t, MPI_Request reqs[], int n) : t_(t) {
@@ -26,7 +28,7 @@ class RxSet {
       std::uint64_t posted;
       if (pending_take(t, reqs[i], &posted)) {
         bits_[i >> 6] |= std::uint64_t{1} << (i & 63);
-        if (i < kStatusChunk) posted_[i] = posted;
+        if (i < kPosted) posted_[i] = posted;
         ++found_;
       }
     }
@@ -34,7 +36,7 @@ class RxSet {
   bool any() const { return found_ != 0; }
   bool has(int i) const { return i >= 0 && i < n_ && ((bits_[i >> 6] >> (i & 63)) & 1); }
   void clear(int i) { bits_[i >> 6] &= ~(std::uint64_t{1} << (i & 63)); }
-  std::uint64_t posted(int i) const { return i < kStatusChunk ? posted_[i] : 0; }
+  std::uint64_t posted(int i) const { return i < kPosted ? posted_[i] : 0; }
   // Receives still marked did not complete: back into the table (their handle is unchanged).
   void put_back(MPI_Request reqs[]) {
     for (int i = 0; found_ && i < n_; ++i)
@@ -45,7 +47,7 @@ class RxSet {
   ThreadTables* t_;
   int n_ = 0, found_ = 0;
   std::uint64_t bits_[kTracked / 64];  // words [0, (n_+63)/64) are valid
-  std::uint64_t posted_[kStatusChunk];
+  std::uint64_t posted_[kPosted];
 };
 
 // Bytes of request i given the call's return code and the status array it filled.

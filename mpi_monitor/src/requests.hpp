@@ -69,7 +69,7 @@ inline void pending_add(ThreadTables* t, MPI_Request r, std::uint64_t posted) {
   s->posted_bytes = posted;
 }
 
-inline bool pending_take(ThreadTables* t, MPI_Request r, std::uint64_t* posted) {
+HPCMON_HOT bool pending_take(ThreadTables* t, MPI_Request r, std::uint64_t* posted) {
   if (HPCMON_LIKELY(t->pending_used == 0)) return false;
   PendingSlot* s = slot_find(t->pending, r);
   if (!s) return false;

@@ -16,6 +16,8 @@
 #define HPCMON_TLS __attribute__((tls_model("initial-exec")))
 #define HPCMON_LIKELY(x) __builtin_expect(!!(x), 1)
 #define HPCMON_UNLIKELY(x) __builtin_expect(!!(x), 0)
+// Hot-path helpers: one file holds ~370 wrappers, past GCC's inlining budget, so force it.
+#define HPCMON_HOT inline __attribute__((always_inline))
 
 namespace hpcmon::mpi {
 
@@ -69,14 +71,14 @@ extern std::atomic<std::uint64_t> g_untracked;  // calls of threads beyond kMaxT
 
 ThreadTables* claim_thread_slot();  // cold: first call of a thread
 
-inline ThreadTables* thread_tables() {
+HPCMON_HOT ThreadTables* thread_tables() {
   std::uint32_t s = t_state.slot_plus1;
   if (HPCMON_LIKELY(s != 0 && s <= static_cast<std::uint32_t>(kMaxThreads))) return &g_tables[s - 1];
   if (s == 0) return claim_thread_slot();
   return nullptr;
 }
 
-inline int size_bin(std::uint64_t bytes) {
+HPCMON_HOT int size_bin(std::uint64_t bytes) {
   if (bytes == 0) return 0;
   int k = 64 - __builtin_clzll(bytes);
   return k < kSizeBins - 1 ? k : kSizeBins - 1;
@@ -86,7 +88,7 @@ inline int size_bin(std::uint64_t bytes) {
 // inside another wrapper, or a thread without a slot).
 class Call {
  public:
-  inline bool begin(Fn fn) {
+  HPCMON_HOT bool begin(Fn fn) {
     if (HPCMON_UNLIKELY(!g_recording)) return false;
     ThreadState& s = t_state;
     if (HPCMON_UNLIKELY(s.depth != 0)) return false;
@@ -101,7 +103,7 @@ class Call {
     return true;
   }
   // Polling calls: counted, not timed.
-  inline bool begin_poll(Fn fn) {
+  HPCMON_HOT bool begin_poll(Fn fn) {
     if (HPCMON_UNLIKELY(!g_recording)) return false;
     ThreadState& s = t_state;
     if (HPCMON_UNLIKELY(s.depth != 0)) return false;
@@ -114,8 +116,8 @@ class Call {
     fn_ = fn;
     return true;
   }
-  inline void stop() { t1_ = __rdtsc(); }
-  inline void commit(int rc, std::uint64_t bytes) {
+  HPCMON_HOT void stop() { t1_ = __rdtsc(); }
+  HPCMON_HOT void commit(int rc, std::uint64_t bytes) {
     std::uint64_t dt = t1_ - t0_;
     FnStats& f = tables_->fn[fn_];
     ++f.calls;
@@ -128,7 +130,7 @@ class Call {
     tables_->ticks_in_mpi += dt;
     t_state.depth = 0;
   }
-  inline void commit_poll(int rc, std::uint64_t bytes) {
+  HPCMON_HOT void commit_poll(int rc, std::uint64_t bytes) {
     FnStats& f = tables_->fn[fn_];
     ++f.calls;
     f.bytes += bytes;
@@ -148,7 +150,7 @@ class Call {
 // call before MPI_Init (MPI_Initialized, MPI_Get_version...) resolves its own entry.
 extern void* g_next[kFunctionCount];
 void* resolve_next(Fn fn);
-inline void* next_fn(Fn fn) {
+HPCMON_HOT void* next_fn(Fn fn) {
   void* p = g_next[fn];
   return HPCMON_LIKELY(p != nullptr) ? p : resolve_next(fn);
 }

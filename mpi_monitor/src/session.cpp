@@ -39,7 +39,8 @@ struct InitBlock {
 };
 
 struct Session {
-  const ReportApi* report = nullptr;
+  const ReportApi* report = nullptr;  // libhpcmon_mpi_counters.so: config, counters, binding
+  const ReportApi* writer = nullptr;  // libhpcmon_mpi_report.so: loaded by the writing rank only
   char report_problem[600] = {};
   char config_problem[512] = {};
   void* counters = nullptr;
@@ -83,7 +84,8 @@ bool launcher_says_rank0() {
   return true;
 }
 
-const ReportApi* load_report(char* problem, std::size_t cap) {
+// One of the preload's companion libraries, from the preload's own directory.
+const ReportApi* load_companion(const char* file, char* problem, std::size_t cap) {
   Dl_info self{};
   if (!dladdr(reinterpret_cast<void*>(&session_start), &self) || !self.dli_fname) {
     copy(problem, cap, "cannot locate libhpcmon_mpi.so itself (dladdr)");
@@ -91,15 +93,16 @@ const ReportApi* load_report(char* problem, std::size_t cap) {
   }
   std::string dir = self.dli_fname;
   dir = dir.find('/') == std::string::npos ? "." : dir.substr(0, dir.rfind('/'));
-  std::string lib = dir + "/libhpcmon_mpi_report.so";
+  std::string lib = dir + "/" + file;
   void* h = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h) {
-    std::snprintf(problem, cap, "cannot load the report library: %s", dlerror());
+    std::snprintf(problem, cap, "cannot load %s", dlerror());
     return nullptr;
   }
   auto entry = reinterpret_cast<const ReportApi* (*)()>(dlsym(h, "hpcmon_mpi_report_api"));
   const ReportApi* api = entry ? entry() : nullptr;
   if (!api || api->abi != kReportAbi) {
+    dlclose(h);
     std::snprintf(problem, cap, "%s is from another build", lib.c_str());
     return nullptr;
   }
@@ -253,7 +256,7 @@ std::vector<Row> gather_rows(const Session& s, const std::vector<Row>& mine, con
 
 }  // namespace
 
-void session_start(std::uint64_t init_ticks) {
+void session_start(int init_function, std::uint64_t init_ticks) {
   Session& s = g_session;
   if (g_active || s.finished) return;
   const char* missing = nullptr;
@@ -283,9 +286,13 @@ void session_start(std::uint64_t init_ticks) {
 
   InitBlock block{};
   if (s.rank == 0) {
-    s.report = load_report(s.report_problem, sizeof s.report_problem);
+    s.report = load_companion("libhpcmon_mpi_counters.so", s.report_problem, sizeof s.report_problem);
     ReportConfig cfg;
-    if (s.report) s.report->load_config(&cfg);
+    if (s.report) {
+      s.report->load_config(&cfg);
+    } else if (const char* dir = std::getenv("HPCMON_OUTPUT_DIR")) {
+      copy(cfg.record_dir, sizeof cfg.record_dir, dir);  // no configuration: defaults
+    }
     copy(s.config_problem, sizeof s.config_problem, cfg.problem);
     block.enabled = cfg.enabled ? 1 : 0;
     block.start_ns = now_ns(CLOCK_REALTIME);
@@ -301,12 +308,12 @@ void session_start(std::uint64_t init_ticks) {
   g_world_uids[0] = block.world_uid;
   s.start_ns = block.start_ns;
   copy(s.record_dir, sizeof s.record_dir, block.record_dir);
-  if (s.rank != 0) s.report = load_report(s.report_problem, sizeof s.report_problem);
+  if (s.rank != 0) s.report = load_companion("libhpcmon_mpi_counters.so", s.report_problem, sizeof s.report_problem);
   s.offset_init_ns = clock_offset(s);
   if (s.report) s.counters = s.report->counters_start(block.events);
 
   if (ThreadTables* t = thread_tables()) {
-    FnStats& f = t->fn[F_MPI_Init];
+    FnStats& f = t->fn[init_function];
     f.calls = 1;
     f.ticks = f.min_ticks = f.max_ticks = init_ticks;
     f.hist[0] = 1;
@@ -361,7 +368,8 @@ void session_finish() {
   g_mpi.Comm_free(&s.comm);
   if (s.rank != 0) return;
 
-  if (!s.report) {
+  s.writer = load_companion("libhpcmon_mpi_report.so", s.report_problem, sizeof s.report_problem);
+  if (!s.writer) {
     say("hpcmon: no MPI record: %s", s.report_problem);
     return;
   }
@@ -382,7 +390,9 @@ void session_finish() {
   job.partial_reason = "";
   job.record_dir = s.record_dir;
   char result[1200] = {};
-  if (s.report->write_record(&job, result, sizeof result)) {
+  if (s.writer->write_record(&job, result, sizeof result)) {
+    const char* quiet = std::getenv("HPCMON_MPI_QUIET");
+    if (quiet && std::strcmp(quiet, "1") == 0 && !s.config_problem[0]) return;
     if (s.config_problem[0]) say("hpcmon: MPI record written to %s (config: %s)", result, s.config_problem);
     else say("hpcmon: MPI record written to %s", result);
   } else {
@@ -396,7 +406,11 @@ void session_abort(int errorcode) {
   g_recording = false;
   s.finished = true;
   g_active = false;
-  if (!s.report) return;  // rank 0 reports a missing report library; others stay silent
+  s.writer = load_companion("libhpcmon_mpi_report.so", s.report_problem, sizeof s.report_problem);
+  if (!s.writer) {
+    say("hpcmon: no MPI record: %s", s.report_problem);
+    return;
+  }
   const std::uint64_t tsc1 = __rdtsc();
   const std::int64_t mono1 = now_ns(CLOCK_MONOTONIC);
   const double ns_per_tick = tsc1 > s.tsc0 ? double(mono1 - s.mono0) / double(tsc1 - s.tsc0) : 0.0;
@@ -425,7 +439,7 @@ void session_abort(int errorcode) {
   job.partial_reason = "MPI_Abort";
   job.record_dir = s.record_dir;
   char result[1200] = {};
-  if (s.report->write_record(&job, result, sizeof result))
+  if (s.writer->write_record(&job, result, sizeof result))
     say("hpcmon: partial MPI record (MPI_Abort) written to %s", result);
   else
     say("hpcmon: no MPI record: %s", result);

@@ -15,7 +15,7 @@
 // Environment read at MPI_Init:
 //   HPCMON_OUTPUT_DIR  outside Slurm, the record directory (else the config's hpc.record_dir)
 //   HPCMON_CONFIG      configuration file (rank 0 reads it, then broadcasts)
-//   HPCMON_MPI_QUIET   "1": no line on stderr after a successful write
+//   HPCMON_MPI_QUIET   "1": no line on stderr after a successful write (failures still print)
 #pragma once
 
 #include <cstdint>
