@@ -73,8 +73,9 @@ std::string user_name(uid_t uid) {
 
 // The record-key form of the job: 12, 12_3 (array task), 12+1 (heterogeneous component).
 std::string job_key(spank_t sp, std::uint32_t job_id) {
-  const std::uint32_t array_id = item_u32(sp, S_JOB_ARRAY_ID);
-  if (array_id != 0) return std::to_string(array_id) + "_" + std::to_string(item_u32(sp, S_JOB_ARRAY_TASK_ID));
+  // Slurm 22.05 gives a plain job its own id as array id and NO_VAL as task id.
+  const std::uint32_t array_id = item_u32(sp, S_JOB_ARRAY_ID), task = item_u32(sp, S_JOB_ARRAY_TASK_ID);
+  if (array_id != 0 && array_id != NO_VAL && task != NO_VAL) return std::to_string(array_id) + "_" + std::to_string(task);
   const std::string het = job_env(sp, "SLURM_HET_JOB_ID"), offset = job_env(sp, "SLURM_HET_JOB_OFFSET");
   if (!het.empty() && !offset.empty()) return het + "+" + offset;
   return std::to_string(job_id);
