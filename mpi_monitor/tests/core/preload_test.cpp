@@ -254,6 +254,35 @@ TEST(Preload, StacksWithOmpitrace) {
   EXPECT_EQ(row(rec, 1, "MPI_Recv")->calls, 6u);
 }
 
+TEST(Preload, MissingCompanionLibrariesLeaveTheProgramAlone) {
+  Scratch s;
+  // The preload alone in a folder: neither libhpcmon_mpi_counters.so nor the writer beside it.
+  const fs::path alone = s.dir() / "libhpcmon_mpi.so";
+  fs::copy_file(kPreload, alone);
+  const fs::path out = s.dir() / "records";
+  Result base = run(mpirun(2, kBin + "/mpi_core_ping 3", "", out), s.dir());
+  Result with = run(mpirun(2, kBin + "/mpi_core_ping 3", alone.string(), out), s.dir());
+  EXPECT_EQ(with.exit_code, base.exit_code);
+  EXPECT_EQ(with.out, base.out);
+  std::vector<std::string> said = lines_with(with.err, "hpcmon:");
+  ASSERT_EQ(said.size(), 1u) << with.err;
+  EXPECT_EQ(said[0].rfind("hpcmon: no MPI record: cannot load ", 0), 0u) << said[0];
+  EXPECT_TRUE(records_under(out).empty());
+}
+
+TEST(Preload, AnotherMpiLeavesThePreloadInert) {
+  Scratch s;
+  const fs::path out = s.dir() / "records";
+  Result base = run(mpirun(2, kBin + "/mpi_core_ping 3", "", out), s.dir());
+  Result with = run(mpirun(2, kBin + "/mpi_core_ping 3", kPreload + ":" + HPCMON_OTHER_MPI_SHIM, out), s.dir());
+  EXPECT_EQ(with.exit_code, base.exit_code);
+  EXPECT_EQ(with.out, base.out);
+  std::vector<std::string> said = lines_with(with.err, "hpcmon:");
+  ASSERT_EQ(said.size(), 1u) << with.err;
+  EXPECT_EQ(said[0], "hpcmon: not recording: built for Open MPI v4.1, running MPICH Version: 4.0.2 (pretend)");
+  EXPECT_TRUE(records_under(out).empty());
+}
+
 TEST(Preload, SecondRunOfOneSlurmStepGetsTheNextRunNumber) {
   Scratch s;
   const fs::path out = s.dir() / "records";
