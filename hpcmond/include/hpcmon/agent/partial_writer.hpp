@@ -1,0 +1,39 @@
+// Writes a node partial record into a user's record folder without ever following a path
+// the user controls. The agent runs as root and the per-user folder belongs to the user:
+//  - the record directory (from the agent's own configuration) is opened with O_NOFOLLOW and
+//    must belong to root and not be writable by others;
+//  - the user folder is opened with openat(O_NOFOLLOW|O_DIRECTORY) and must be a directory
+//    owned by the job's uid (created as uid:record_group, mode 2750, when missing);
+//  - the rest is done by a child process that has dropped to the job's uid and gid: it walks
+//    YYYY/MM/DD with openat(O_NOFOLLOW) and fstat owner checks, then writes with
+//    store::write_record inside the day folder, so any symlink the user plants leads only
+//    where the user could write anyway, and the file belongs to the user like rank 0's record.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+
+#include "hpcmon/record.hpp"
+
+namespace hpcmon::agent {
+
+struct PartialTarget {
+  std::filesystem::path record_dir;
+  std::string user;  // name from step_start (escaped by node_partial_path)
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string record_group;  // group of a user folder the agent creates; empty or unknown: gid
+  std::string node;
+};
+
+struct WriteOutcome {
+  bool ok = false;
+  std::filesystem::path path;  // where the record is (or would have been)
+  std::string error;           // one line when !ok
+};
+
+WriteOutcome write_partial(const PartialTarget& target, const record::JobRecord& rec);
+
+}  // namespace hpcmon::agent

@@ -1,0 +1,77 @@
+// hpcmond: wires the parts together and nothing else. `--agent` runs the node agent
+// (hpcmon/agent.hpp); the head-node daemon is a later part.
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "hpcmon/agent.hpp"
+#include "hpcmon/config.hpp"
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+void on_signal(int) { stop_requested = true; }
+
+int usage(const char* message) {
+  std::fprintf(stderr,
+               "%s%susage: hpcmond --agent [--config FILE]\n"
+               "  --agent        run the node agent (root service on each compute node)\n"
+               "  --config FILE  configuration file (default: $HPCMON_CONFIG, else "
+               "/etc/hpcmon/performance_monitoring_config.yaml)\n",
+               message, *message ? "\n" : "");
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool agent_mode = false;
+  std::string config_path;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--agent") agent_mode = true;
+    else if (arg == "--config" && i + 1 < argc) config_path = argv[++i];
+    else if (arg.rfind("--config=", 0) == 0) config_path = arg.substr(9);
+    else if (arg == "--help" || arg == "-h") return usage(""), 0;
+    else return usage(("hpcmond: unknown argument " + arg).c_str());
+  }
+  if (!agent_mode) {
+    std::fprintf(stderr, "hpcmond: the head-node daemon is not built yet; run the node agent with --agent\n");
+    return 2;
+  }
+  hpcmon::config::Config config;
+  try {
+    // The agent acts for jobs as root: HPCMON_* overrides in its environment are ignored.
+    config = hpcmon::config::load_file(config_path.empty() ? hpcmon::config::default_path() : std::filesystem::path(config_path),
+                                       hpcmon::config::Environment::ignore);
+  } catch (const hpcmon::config::ConfigError& e) {
+    std::fprintf(stderr, "hpcmond: %s\n", e.what());
+    return 2;
+  }
+  hpcmon::agent::Log log(hpcmon::agent::parse_level(config.general.log_level));
+  if (!config.general.enabled) {
+    log.info("general.enabled is false: nothing to do");
+    return 0;
+  }
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    hpcmon::agent::Agent agent(hpcmon::agent::AgentOptions::from_config(config), log);
+    log.info("listening on " + agent.options().socket_path.string() + ", records under " +
+             agent.options().record_dir.string() + " (configuration " + config.source + ")");
+    agent.run(stop_requested);
+    const auto c = agent.counters();
+    log.info("stopping: " + std::to_string(c.events) + " events, " + std::to_string(c.malformed) + " malformed, " +
+             std::to_string(c.refused_peers) + " refused peers, " + std::to_string(c.records_written) +
+             " partials written, " + std::to_string(c.record_errors) + " failed, " + std::to_string(c.pushes_sent) +
+             " pushes sent, " + std::to_string(c.spool_dropped) + " dropped from the spool");
+  } catch (const std::exception& e) {
+    log.error(e.what());
+    return 3;
+  }
+  return 0;
+}

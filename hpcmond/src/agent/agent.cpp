@@ -1,0 +1,406 @@
+// The agent's loop: one thread polls the event socket and runs the process and node ticks;
+// the pusher has its own thread. Steps live in a map keyed by (job id, step).
+#include "hpcmon/agent.hpp"
+
+#include <netdb.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "hpcmon/agent/event_socket.hpp"
+#include "hpcmon/agent/node_sampler.hpp"
+#include "hpcmon/agent/partial_writer.hpp"
+#include "hpcmon/agent/process_tree.hpp"
+#include "hpcmon/agent/protocol.hpp"
+#include "hpcmon/agent/pusher.hpp"
+#include "hpcmon/agent/spool.hpp"
+#include "hpcmon/agent/step.hpp"
+#include "hpcmon/sampler/process_metrics.hpp"
+
+namespace hpcmon::agent {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t monotonic_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::int64_t to_ns(double seconds) { return static_cast<std::int64_t>(seconds * 1e9); }
+
+NodeIdentity identify_node() {
+  NodeIdentity id;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  id.hostname = host;
+  id.fqdn = host;
+  addrinfo hints{}, *info = nullptr;
+  hints.ai_flags = AI_CANONNAME;
+  if (getaddrinfo(host, nullptr, &hints, &info) == 0 && info) {
+    if (info->ai_canonname) id.fqdn = info->ai_canonname;
+    freeaddrinfo(info);
+  }
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  id.cpus = n > 0 ? static_cast<std::uint32_t>(n) : 0;
+  return id;
+}
+
+constexpr std::size_t kMaxSteps = 4096;            // a flood of step_start lines cannot grow memory without end
+constexpr std::size_t kMaxLiveSamples = 4096;      // per push message
+constexpr std::int64_t kFinishedKeepNs = 600'000'000'000;  // a late step_end still updates the partial
+
+}  // namespace
+
+AgentOptions AgentOptions::from_config(const config::Config& c) {
+  AgentOptions o;
+  o.socket_path = c.agent.socket;
+  o.record_dir = c.hpc.record_dir;
+  o.node_name = c.agent.node_name;
+  o.record_group = c.agent.record_group;
+  o.process_interval_s = c.general.sample_interval_s;
+  o.node_interval_s = c.general.node_sample_interval_s;
+  o.head_url = c.agent.head_url;
+  o.token_file = c.agent.token_file;
+  o.push_interval_s = c.agent.push_interval_s;
+  o.spool_dir = c.agent.spool_dir;
+  o.spool_max_bytes = static_cast<std::uint64_t>(c.agent.spool_max_bytes);
+  return o;
+}
+
+struct Agent::Impl {
+  struct Owner {
+    StepId step;
+    pid_t root;
+  };
+  struct Finished {
+    StepState state;
+    std::int64_t expires_ns;
+  };
+
+  AgentOptions opt;
+  Log& log;
+  EventSocket socket;
+  NodeIdentity identity = identify_node();
+  std::string node_name;
+  sampler::ProcessSampler processes;
+  NodeSampler node;
+  std::map<StepId, StepState> steps;
+  std::set<StepId> ignored;  // monitor=off
+  std::map<StepId, Finished> finished;
+  std::map<pid_t, Owner> owners;
+  std::unique_ptr<Spool> spool;
+  std::unique_ptr<Pusher> pusher;
+  json live_node = json::array(), live_steps = json::array();
+
+  std::atomic<std::uint64_t> events{0}, malformed{0}, unknown_version{0}, records_written{0}, record_errors{0},
+      process_ticks{0}, node_ticks{0}, spooled{0}, steps_running{0};
+  std::int64_t next_process = 0, next_node = 0, next_push = 0;
+
+  Impl(AgentOptions o, Log& l) : opt(std::move(o)), log(l), socket(opt.socket_path, l) {
+    node_name = opt.node_name.empty() ? identity.hostname.substr(0, identity.hostname.find('.')) : opt.node_name;
+    for (const auto& e : node.start_errors()) log.warning("node source unavailable: " + e);
+    if (!opt.head_url.empty()) {
+      spool = std::make_unique<Spool>(opt.spool_dir, opt.spool_max_bytes);
+      pusher = std::make_unique<Pusher>(*spool, opt.head_url, opt.token_file, opt.push_interval_s, log);
+    }
+    const std::int64_t now = monotonic_now();
+    next_process = now + to_ns(opt.process_interval_s);
+    next_node = now;
+    next_push = now + to_ns(opt.push_interval_s);
+  }
+
+  json agent_json() const { return {{"node", node_name}, {"instance", spool ? spool->instance() : ""}, {"hostname", identity.hostname}}; }
+
+  void spool_message(const std::string& kind, json payload) {
+    if (!spool) return;
+    try {
+      spool->append(kind, [&](std::uint64_t seq) {
+        json m = {{"v", 1}, {"kind", kind}, {"seq", seq}, {"agent", agent_json()}, {"sent_ns", realtime_ns()}};
+        m[kind == "samples" ? "samples" : "record"] = std::move(payload);
+        return m.dump(-1, ' ', false, json::error_handler_t::replace);
+      });
+      ++spooled;
+      pusher->wake();
+    } catch (const std::exception& e) {
+      log.once(Level::error, "spool-failed", std::string("cannot spool a push: ") + e.what());
+    }
+  }
+
+  void on_line(std::string_view line) {
+    ParseResult r = parse_event(line);
+    if (!r.event) {
+      if (r.unknown_version) {
+        ++unknown_version;
+        log.once(Level::warning, "version", "refused a step event: " + r.error + " (this agent speaks v1)");
+      } else {
+        ++malformed;
+        log.once(Level::warning, "malformed", "malformed step event (" + r.error + "); later ones are only counted");
+      }
+      return;
+    }
+    ++events;
+    apply(*r.event);
+  }
+
+  StepState* step_for(const StepId& id, bool create) {
+    auto it = steps.find(id);
+    if (it != steps.end()) return &it->second;
+    if (!create) return nullptr;
+    if (steps.size() >= kMaxSteps) {
+      log.once(Level::error, "too-many-steps", "more than 4096 steps followed at once: new ones are not recorded");
+      return nullptr;
+    }
+    return &steps.emplace(id, StepState(id)).first->second;
+  }
+
+  void apply(const Event& e) {
+    switch (e.kind) {
+      case EventKind::step_start: {
+        if (!e.start.monitor) {
+          ignored.insert(e.id);
+          return;
+        }
+        StepState* s = step_for(e.id, true);
+        if (!s) return;
+        s->start(e.start);
+        log.debug("step " + e.id.text() + " started");
+        node_tick();  // the step's node series starts at its start
+        break;
+      }
+      case EventKind::task_start: {
+        if (ignored.count(e.id)) return;
+        if (StepState* s = step_for(e.id, true)) {
+          s->add_task(e.task);
+          next_process = std::min(next_process, monotonic_now() + 10'000'000);  // see it soon, once for a burst
+        }
+        break;
+      }
+      case EventKind::task_exit:
+        if (StepState* s = step_for(e.id, false)) s->task_exit(e.task);
+        else if (auto f = finished.find(e.id); f != finished.end()) f->second.state.task_exit(e.task);
+        break;
+      case EventKind::step_end: {
+        if (ignored.erase(e.id)) return;
+        if (auto f = finished.find(e.id); f != finished.end()) {  // written when its processes vanished
+          f->second.state.end(e.end);
+          write(f->second.state);
+          finished.erase(f);
+          return;
+        }
+        if (!steps.count(e.id)) {
+          log.once(Level::info, "end-unknown", "step_end for a step this agent did not follow (" + e.id.text() + ")");
+          return;
+        }
+        process_tick();  // last readings before the end
+        node_tick();
+        auto it = steps.find(e.id);
+        if (it == steps.end()) return;  // written by the tick as vanished
+        it->second.end(e.end);
+        finish(it);
+        break;
+      }
+    }
+  }
+
+  void forget_pids(const StepId& id) {
+    for (auto it = owners.begin(); it != owners.end();) {
+      if (it->second.step == id) {
+        processes.remove(it->first);
+        it = owners.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  void write(const StepState& s) {
+    if (!s.started()) {
+      log.once(Level::warning, "no-start", "step " + s.id().text() + " ended without step_start: no partial record");
+      return;
+    }
+    const record::JobRecord rec = s.build_record(identity);
+    PartialTarget target{opt.record_dir, s.meta().user, s.meta().uid, s.meta().gid, opt.record_group, s.meta().node};
+    const WriteOutcome out = write_partial(target, rec);
+    if (!out.ok) {
+      ++record_errors;
+      log.error("step " + s.id().text() + ": node partial not written: " + out.error);
+      return;
+    }
+    ++records_written;
+    log.info("step " + s.id().text() + ": node partial " + out.path.string() +
+             (rec.job.partial ? " (partial: " + rec.job.partial_reason + ")" : ""));
+    std::error_code ec;
+    json notice = {{"cluster", rec.job.key.cluster},
+                   {"job", rec.job.key.job},
+                   {"step", rec.job.key.step},
+                   {"restart_count", rec.job.key.restart_count},
+                   {"run", rec.job.key.run},
+                   {"node", s.meta().node},
+                   {"user", rec.job.user},
+                   {"path", std::filesystem::relative(out.path, opt.record_dir, ec).string()},
+                   {"start_ns", rec.job.start_ns},
+                   {"end_ns", rec.job.end_ns},
+                   {"exit_status", rec.job.exit_status_known ? json(rec.job.exit_status) : json(nullptr)},
+                   {"partial", rec.job.partial},
+                   {"partial_reason", rec.job.partial_reason}};
+    spool_message("record_ready", std::move(notice));
+  }
+
+  void finish(std::map<StepId, StepState>::iterator it) {
+    forget_pids(it->first);
+    write(it->second);
+    if (!it->second.ended())
+      finished.emplace(it->first, Finished{std::move(it->second), monotonic_now() + kFinishedKeepNs});
+    steps.erase(it);
+  }
+
+  void process_tick() {
+    ++process_ticks;
+    if (steps.empty()) return;
+    const auto parents = read_parent_map();
+    for (auto& [id, step] : steps)
+      for (pid_t root : step.task_pids())
+        for (pid_t p : descendants({root}, parents))
+          if (owners.emplace(p, Owner{id, root}).second) processes.add(p);
+    for (const auto& sample : processes.sample()) {
+      auto owner = owners.find(sample.pid);
+      if (owner == owners.end()) {
+        processes.remove(sample.pid);
+        continue;
+      }
+      StepState* step = step_for(owner->second.step, false);
+      TaskState* task = step ? step->task_of_pid(owner->second.root) : nullptr;
+      if (!task || !sample.alive) {
+        if (task) task->retire(sample.pid);
+        processes.remove(sample.pid);
+        owners.erase(owner);
+        continue;
+      }
+      task->observe(sample);
+    }
+    const std::int64_t t = realtime_ns(), now = monotonic_now();
+    const std::int64_t grace = std::max(to_ns(2 * opt.process_interval_s), to_ns(opt.node_interval_s));
+    std::vector<StepId> vanished;
+    for (auto& [id, step] : steps) {
+      step.record_process_tick(t);
+      if (!step.has_tasks()) continue;
+      if (step.live_processes() > 0) {
+        step.vanished_since_ns = 0;
+        if (live_steps.size() < kMaxLiveSamples) {
+          const TaskTotals sum = step.step_totals();
+          live_steps.push_back({{"cluster", step.meta().cluster}, {"job", step.meta().job}, {"step", id.step},
+                                {"t_ns", t}, {"cpu_s", sum.cpu_s}, {"rss_bytes", sum.rss_bytes},
+                                {"read_bytes", sum.read_bytes}, {"write_bytes", sum.write_bytes},
+                                {"processes", sum.processes}});
+        }
+      } else if (step.vanished_since_ns == 0) {
+        step.vanished_since_ns = now;
+      } else if (now - step.vanished_since_ns > grace) {
+        vanished.push_back(id);
+      }
+    }
+    for (const auto& id : vanished) {
+      log.info("step " + id.text() + ": its processes are gone and no step_end came; writing its partial");
+      finish(steps.find(id));
+    }
+    steps_running = steps.size();
+  }
+
+  void node_tick() {
+    ++node_ticks;
+    const NodeSnapshot s = node.sample();
+    for (auto& [id, step] : steps)
+      if (step.started()) step.record_node(s);
+    if (spool && live_node.size() < kMaxLiveSamples) {
+      json j = {{"t_ns", s.t_ns}, {"mem_used_bytes", s.mem_used_bytes}, {"mem_total_bytes", s.mem_total_bytes},
+                {"load1", s.load1}};
+      if (s.cpu_util) j["cpu_util"] = *s.cpu_util;
+      json cores = json::object();
+      for (const auto& [core, util] : s.core_util) cores[core] = util;
+      j["core_util"] = cores;
+      if (s.disk_read_per_s) {
+        j["disk_read_bytes_per_s"] = *s.disk_read_per_s;
+        j["disk_write_bytes_per_s"] = *s.disk_write_per_s;
+        j["net_rx_bytes_per_s"] = *s.net_rx_per_s;
+        j["net_tx_bytes_per_s"] = *s.net_tx_per_s;
+      }
+      live_node.push_back(std::move(j));
+    }
+  }
+
+  void push_tick() {
+    if (!spool || (live_node.empty() && live_steps.empty())) return;
+    spool_message("samples", {{"node", std::move(live_node)}, {"steps", std::move(live_steps)}});
+    live_node = json::array();
+    live_steps = json::array();
+  }
+
+  void expire_finished() {
+    const std::int64_t now = monotonic_now();
+    for (auto it = finished.begin(); it != finished.end();)
+      it = it->second.expires_ns < now ? finished.erase(it) : std::next(it);
+  }
+
+  void run(const std::atomic<bool>& stop) {
+    std::vector<pollfd> fds;
+    while (!stop.load()) {
+      const std::int64_t now = monotonic_now();
+      std::int64_t wait = std::min({next_process, next_node, spool ? next_push : next_node}) - now;
+      wait = std::clamp<std::int64_t>(wait, 0, 100'000'000);
+      fds.clear();
+      socket.fill_poll(fds);
+      const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait / 1'000'000));
+      if (ready > 0) socket.service(fds, [this](std::string_view line) { on_line(line); });
+      else if (ready == 0) socket.service({}, [](std::string_view) {});  // drop silent connections
+      const std::int64_t after = monotonic_now();
+      auto due = [after](std::int64_t& next, double interval_s) {
+        if (after < next) return false;
+        next = std::max(next + to_ns(interval_s), after + to_ns(interval_s) / 2);
+        return true;
+      };
+      if (due(next_process, opt.process_interval_s)) process_tick();
+      if (due(next_node, opt.node_interval_s)) {
+        node_tick();
+        expire_finished();
+      }
+      if (spool && due(next_push, opt.push_interval_s)) push_tick();
+      steps_running = steps.size();
+    }
+    push_tick();  // what was sampled since the last push survives in the spool
+  }
+};
+
+Agent::Agent(AgentOptions options, Log& log) : impl_(std::make_unique<Impl>(std::move(options), log)) {}
+Agent::~Agent() = default;
+
+void Agent::run(const std::atomic<bool>& stop) { impl_->run(stop); }
+const AgentOptions& Agent::options() const { return impl_->opt; }
+
+AgentCounters Agent::counters() const {
+  const Impl& i = *impl_;
+  AgentCounters c;
+  c.events = i.events;
+  c.malformed = i.malformed;
+  c.unknown_version = i.unknown_version;
+  c.refused_peers = i.socket.stats().refused_peers;
+  c.oversized_lines = i.socket.stats().oversized_lines;
+  c.steps_running = i.steps_running;
+  c.records_written = i.records_written;
+  c.record_errors = i.record_errors;
+  c.process_ticks = i.process_ticks;
+  c.node_ticks = i.node_ticks;
+  c.pushes_spooled = i.spooled;
+  c.pushes_sent = i.pusher ? i.pusher->sent() : 0;
+  c.spool_dropped = i.spool ? i.spool->dropped() : 0;
+  return c;
+}
+
+}  // namespace hpcmon::agent

@@ -1,0 +1,165 @@
+#include "hpcmon/agent/partial_writer.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "hpcmon/store.hpp"
+
+namespace hpcmon::agent {
+namespace {
+
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f = -1) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+// Opens (creating when missing) the directory `name` under `parent`, never through a symlink,
+// and checks it belongs to `owner` and is not writable by others. Empty string on success.
+std::string open_dir(int parent, const std::string& name, uid_t owner, mode_t create_mode, int& out) {
+  out = ::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (out < 0 && errno == ENOENT) {
+    if (::mkdirat(parent, name.c_str(), create_mode) != 0 && errno != EEXIST) return errno_text(name + ": mkdir");
+    out = ::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  }
+  if (out < 0) return errno_text(name + ": open (symlinks are refused)");
+  struct stat st{};
+  if (::fstat(out, &st) != 0) return errno_text(name + ": fstat");
+  if (st.st_uid != owner)
+    return name + ": owned by uid " + std::to_string(st.st_uid) + ", expected " + std::to_string(owner);
+  if (st.st_mode & S_IWOTH) return name + ": writable by others";
+  return {};
+}
+
+gid_t group_id(const std::string& name, gid_t fallback) {
+  if (name.empty()) return fallback;
+  std::vector<char> buffer(16384);
+  group g{}, *found = nullptr;
+  if (getgrnam_r(name.c_str(), &g, buffer.data(), buffer.size(), &found) == 0 && found) return found->gr_gid;
+  return fallback;
+}
+
+// The child's part, as the job's user: day folders and the write. Never returns.
+[[noreturn]] void child_write(int user_fd, uid_t uid, gid_t gid, const std::vector<std::string>& days,
+                              const std::string& file, const record::JobRecord& rec, int report_fd) {
+  auto fail = [&](const std::string& message) {
+    (void)!::write(report_fd, message.data(), message.size());
+    ::_exit(1);
+  };
+  if (::getuid() != uid) {
+    if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)
+      fail(errno_text("cannot drop to uid " + std::to_string(uid)));
+  }
+  int dir = user_fd;
+  for (const auto& day : days) {
+    int next = -1;
+    std::string error = open_dir(dir, day, uid, 0750, next);
+    if (!error.empty()) fail(error);
+    dir = next;
+  }
+  if (::fchdir(dir) != 0) fail(errno_text("fchdir"));
+  try {
+    store::write_record(file, rec);
+  } catch (const std::exception& e) {
+    fail(e.what());
+  }
+  ::_exit(0);
+}
+
+}  // namespace
+
+WriteOutcome write_partial(const PartialTarget& t, const record::JobRecord& rec) {
+  WriteOutcome out;
+  out.path = store::node_partial_path(t.record_dir, t.user, rec.job.start_ns, rec.job.key, t.node);
+  // The same path relative to the record directory: user / YYYY / MM / DD / file, every part escaped.
+  const auto relative = store::node_partial_path("", t.user, rec.job.start_ns, rec.job.key, t.node);
+  std::vector<std::string> parts;
+  for (const auto& p : relative) parts.push_back(p.string());
+  if (parts.size() != 5) {
+    out.error = "unexpected record path " + relative.string();
+    return out;
+  }
+
+  Fd root(::open(t.record_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (root.fd < 0) {
+    out.error = errno_text(t.record_dir.string());
+    return out;
+  }
+  struct stat st{};
+  if (::fstat(root.fd, &st) != 0 || st.st_uid != ::geteuid() || (st.st_mode & S_IWOTH)) {
+    out.error = t.record_dir.string() + ": the record directory must belong to uid " + std::to_string(::geteuid()) +
+                " and not be writable by others";
+    return out;
+  }
+
+  int user_raw = ::openat(root.fd, parts[0].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (user_raw < 0 && errno == ENOENT) {
+    // Root-side code creates per-user folders: owner the user, group hpcmon, setgid, 2750.
+    if (::mkdirat(root.fd, parts[0].c_str(), 0700) == 0) {
+      user_raw = ::openat(root.fd, parts[0].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (user_raw >= 0 && (::fchown(user_raw, t.uid, group_id(t.record_group, t.gid)) != 0 ||
+                            ::fchmod(user_raw, 02750) != 0)) {
+        out.error = errno_text(parts[0] + ": cannot give the new folder to uid " + std::to_string(t.uid));
+        ::close(user_raw);
+        return out;
+      }
+    } else if (errno == EEXIST) {
+      user_raw = ::openat(root.fd, parts[0].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+  }
+  Fd user(user_raw);
+  if (user.fd < 0) {
+    out.error = errno_text(parts[0] + ": user folder (symlinks are refused)");
+    return out;
+  }
+  if (::fstat(user.fd, &st) != 0 || st.st_uid != t.uid || (st.st_mode & S_IWOTH)) {
+    out.error = parts[0] + ": user folder owned by uid " + std::to_string(st.st_uid) + ", expected " +
+                std::to_string(t.uid) + " and not writable by others";
+    return out;
+  }
+
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    out.error = errno_text("pipe");
+    return out;
+  }
+  const pid_t child = ::fork();
+  if (child < 0) {
+    out.error = errno_text("fork");
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    return out;
+  }
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    child_write(user.fd, t.uid, t.gid, {parts[1], parts[2], parts[3]}, parts[4], rec, pipe_fds[1]);
+  }
+  ::close(pipe_fds[1]);
+  std::string message;
+  char buffer[512];
+  ssize_t n;
+  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) message.append(buffer, static_cast<std::size_t>(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  out.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!out.ok) out.error = message.empty() ? "writer process failed (status " + std::to_string(status) + ")" : message;
+  return out;
+}
+
+}  // namespace hpcmon::agent

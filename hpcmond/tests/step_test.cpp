@@ -1,0 +1,77 @@
+// The partial flag and reason from wait statuses, exit codes and the time limit.
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "hpcmon/agent/step.hpp"
+
+namespace hpcmon::agent {
+namespace {
+
+constexpr std::int64_t kSecond = 1'000'000'000;
+
+StepState step(std::uint64_t time_limit_s, std::int64_t ran_s, std::int32_t exit_status,
+               const std::vector<int>& task_statuses) {
+  StepState s({"5", "0"});
+  StepStart meta;
+  meta.user = "alice";
+  meta.node = "n1";
+  meta.start_ns = 100 * kSecond;
+  meta.time_limit_s = time_limit_s;
+  s.start(meta);
+  pid_t pid = 1000;
+  for (int st : task_statuses) {
+    TaskEvent t{0, static_cast<std::int32_t>(pid - 1000), pid, 0};
+    s.add_task(t);
+    t.status = st;
+    s.task_exit(t);
+    ++pid;
+  }
+  s.end({meta.start_ns + ran_s * kSecond, exit_status});
+  return s;
+}
+
+int signalled(int sig) { return sig; }          // raw wait status of a task killed by `sig`
+int exited(int code) { return code << 8; }       // raw wait status of a normal exit
+
+TEST(KillReason, FromWaitStatuses) {
+  EXPECT_EQ(step(0, 5, 0, {exited(0), exited(0)}).kill_reason(), "");
+  EXPECT_EQ(step(0, 5, 1, {exited(1)}).kill_reason(), "");
+  EXPECT_EQ(step(0, 5, 137, {signalled(SIGKILL)}).kill_reason(), "killed by signal 9");
+  EXPECT_EQ(step(0, 5, 143, {signalled(SIGTERM)}).kill_reason(), "cancelled");
+  EXPECT_EQ(step(0, 5, 139, {signalled(SIGSEGV), exited(0)}).kill_reason(), "killed by signal 11");
+  EXPECT_EQ(step(0, 5, 143, {signalled(SIGTERM), signalled(SIGKILL)}).kill_reason(), "killed by signal 9; cancelled");
+}
+
+TEST(KillReason, TimeLimitWhenKilledAtTheLimit) {
+  EXPECT_EQ(step(60, 60, 143, {signalled(SIGTERM)}).kill_reason(), "time limit");
+  EXPECT_EQ(step(60, 66, 137, {signalled(SIGTERM), signalled(SIGKILL)}).kill_reason(), "time limit");
+  EXPECT_EQ(step(60, 30, 143, {signalled(SIGTERM)}).kill_reason(), "cancelled");
+}
+
+TEST(KillReason, FromTheExitCodeWithoutTaskStatuses) {
+  EXPECT_EQ(step(0, 5, 137, {}).kill_reason(), "killed by signal 9");
+  EXPECT_EQ(step(0, 5, 2, {}).kill_reason(), "");
+}
+
+TEST(StepRecord, PartialRecordFields) {
+  StepState s = step(60, 60, 143, {signalled(SIGTERM)});
+  NodeIdentity node{"host1", "host1.example", 8};
+  const record::JobRecord rec = s.build_record(node);
+  EXPECT_TRUE(rec.job.partial);
+  EXPECT_EQ(rec.job.partial_reason, "time limit");
+  EXPECT_EQ(rec.job.allocation.time_limit_s, 60u);
+  EXPECT_EQ(rec.job.end_ns, 160 * kSecond);
+  EXPECT_TRUE(rec.job.exit_status_known);
+  EXPECT_EQ(rec.job.exit_status, 143);
+  ASSERT_EQ(rec.nodes.size(), 1u);
+  EXPECT_EQ(rec.nodes[0].node, "n1");
+  EXPECT_EQ(rec.nodes[0].hostname, "host1");
+  EXPECT_EQ(rec.nodes[0].fqdn, "host1.example");
+  EXPECT_EQ(rec.nodes[0].cpus, 8u);
+  EXPECT_EQ(rec.job.rank_count, 0u);
+  EXPECT_FALSE(rec.has_mpi);
+}
+
+}  // namespace
+}  // namespace hpcmon::agent
