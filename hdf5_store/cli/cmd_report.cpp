@@ -30,20 +30,26 @@ void print_text(std::ostream& out, const record::JobRecord& rec, const store::Su
   auto e = escape_terminal;
   out << "Job " << e(j.key.job) << " step " << e(j.key.step) << " on " << e(j.key.cluster) << " (restart "
       << j.key.restart_count << ", run " << j.key.run << "): " << e(j.job_name) << "\n";
-  out << "  user " << e(j.user) << ", account " << e(j.account) << ", partition " << e(j.partition) << "\n";
+  auto or_dash = [&](const std::string& v) { return v.empty() ? std::string("-") : e(v); };
+  out << "  user " << or_dash(j.user) << ", account " << or_dash(j.account) << ", partition " << or_dash(j.partition)
+      << "\n";
   out << "  nodes " << j.node_count << " (" << e(j.node_list) << "), ranks " << j.rank_count << " ("
       << s.ranks << " recorded)\n";
   out << "  command " << e(j.command_line) << "\n";
   out << "  start " << rfc3339(j.start_ns) << ", end " << rfc3339(j.end_ns) << ", exit status "
       << (j.exit_status_known ? std::to_string(j.exit_status) : std::string("unknown")) << "\n";
-  out << "Allocation: " << j.allocation.cores << " cores, "
+  out << "Allocation: " << (j.allocation.cores ? std::to_string(j.allocation.cores) + " cores" : "cores unknown")
+      << ", "
       << (j.allocation.memory_bytes ? bytes_text(static_cast<double>(j.allocation.memory_bytes)) : "memory unknown")
       << ", time limit " << (j.allocation.time_limit_s ? std::to_string(j.allocation.time_limit_s) + " s" : "none")
       << "\n";
-  out << "Efficiency: wall " << fmt("%.2f", s.wall_s) << " s; CPU " << fmt("%.1f", s.cpu_used_s) << " s of "
-      << fmt("%.1f", s.cpu_available_s) << " s (" << percent(s.cpu_efficiency) << "); memory high-water "
-      << bytes_text(static_cast<double>(s.mem_hwm_bytes)) << " of "
-      << bytes_text(static_cast<double>(s.mem_requested_bytes)) << " (" << percent(s.mem_efficiency) << ")\n";
+  out << "Efficiency: wall " << fmt("%.2f", s.wall_s) << " s; CPU " << fmt("%.1f", s.cpu_used_s) << " s";
+  if (s.cpu_available_s > 0)
+    out << " of " << fmt("%.1f", s.cpu_available_s) << " s (" << percent(s.cpu_efficiency) << ")";
+  out << "; memory high-water " << bytes_text(static_cast<double>(s.mem_hwm_bytes));
+  if (s.mem_requested_bytes > 0)
+    out << " of " << bytes_text(static_cast<double>(s.mem_requested_bytes)) << " (" << percent(s.mem_efficiency) << ")";
+  out << "\n";
   out << "MPI: " << percent(s.mpi_fraction) << " of the time in MPI\n";
   if (!s.functions.empty()) {
     out << "  function                     calls           bytes      time_s   %mpi\n";
