@@ -29,7 +29,8 @@ void print_text(std::ostream& out, const record::JobRecord& rec, const store::Su
   const auto& j = rec.job;
   auto e = escape_terminal;
   out << "Job " << e(j.key.job) << " step " << e(j.key.step) << " on " << e(j.key.cluster) << " (restart "
-      << j.key.restart_count << ", run " << j.key.run << "): " << e(j.job_name) << "\n";
+      << j.key.restart_count << ", run " << j.key.run << ")"
+      << (j.job_name.empty() ? "" : ": " + e(j.job_name)) << "\n";
   auto or_dash = [&](const std::string& v) { return v.empty() ? std::string("-") : e(v); };
   out << "  user " << or_dash(j.user) << ", account " << or_dash(j.account) << ", partition " << or_dash(j.partition)
       << "\n";
