@@ -270,6 +270,17 @@ TEST(Preload, MissingCompanionLibrariesLeaveTheProgramAlone) {
   EXPECT_TRUE(records_under(out).empty());
 }
 
+TEST(Preload, DisabledByConfigurationRecordsNothingAndSaysNothing) {
+  Scratch s;
+  const fs::path out = s.dir() / "records";
+  Result base = run(mpirun(2, kBin + "/mpi_core_ping 2", "", out), s.dir());
+  Result with = run(mpirun(2, kBin + "/mpi_core_ping 2", kPreload, out, "HPCMON_GENERAL__ENABLED=false"), s.dir());
+  EXPECT_EQ(with.exit_code, base.exit_code);
+  EXPECT_EQ(with.out, base.out);
+  EXPECT_TRUE(lines_with(with.err, "hpcmon").empty()) << with.err;
+  EXPECT_TRUE(records_under(out).empty());
+}
+
 TEST(Preload, AnotherMpiLeavesThePreloadInert) {
   Scratch s;
   const fs::path out = s.dir() / "records";
