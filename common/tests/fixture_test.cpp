@@ -140,6 +140,16 @@ TEST(GoodFiles, FullSetsEveryKey) {
     EXPECT_DOUBLE_EQ(config.agent.push_interval_s, 2.0);
     EXPECT_EQ(config.agent.spool_dir, "/var/spool/hpcmon");
     EXPECT_EQ(config.agent.spool_max_bytes, 1048576);
+    EXPECT_EQ(config.api.listen_address, "0.0.0.0");
+    EXPECT_EQ(config.api.port, 3101);
+    EXPECT_EQ(config.api.access, "user");
+    EXPECT_EQ(config.api.token_file, "/etc/hpcmon/read.token");
+    EXPECT_EQ(config.api.agent_token_file, "/etc/hpcmon/push.token");
+    EXPECT_EQ(config.api.admin_group, "hpcadmins");
+    EXPECT_EQ(config.api.max_body_bytes, 4096);
+    EXPECT_DOUBLE_EQ(config.api.record_scan_interval_s, 2.0);
+    EXPECT_DOUBLE_EQ(config.api.slurm_poll_interval_s, 1.5);
+    EXPECT_DOUBLE_EQ(config.api.merge_timeout_s, 60.0);
 }
 
 TEST(GoodFiles, EmptySectionsKeepDefaultsAndAnEmptyListIsKept) {

@@ -63,11 +63,27 @@ struct Agent {
     bool operator==(const Agent&) const = default;
 };
 
+// The head daemon's REST API (hpcmond on the head node): listener, access, polling periods.
+struct Api {
+    std::string listen_address = "127.0.0.1";
+    std::int64_t port = 3001;
+    std::string access = "open";                      // open, token, user
+    std::string token_file = "/etc/hpcmon/api.token";  // human-scoped token (acknowledgements, reads)
+    std::string agent_token_file = "/etc/hpcmon/agent.token";  // agent-scoped push token
+    std::string admin_group = "hpcmon-admin";         // members see every user's jobs
+    std::int64_t max_body_bytes = 1048576;
+    double record_scan_interval_s = 10.0;
+    double slurm_poll_interval_s = 10.0;
+    double merge_timeout_s = 300.0;
+    bool operator==(const Api&) const = default;
+};
+
 struct Config {
     General general;
     System system;
     Hpc hpc;
     Agent agent;
+    Api api;
     std::string source;                      // file (or name) it came from; "(defaults)"
     std::vector<std::string> env_overrides;  // HPCMON_* variables applied, sorted
     bool operator==(const Config&) const = default;
