@@ -1,6 +1,7 @@
 // Remote context: slurmstepd, one process per step (the batch script is a step too).
 // init_post_opt runs as root before any task exists: it makes the directories and announces
 // the step; user_init sets the tasks' environment; the task and exit hooks report to the agent.
+#include <dlfcn.h>
 #include <pwd.h>
 #include <slurm/slurm.h>
 #include <sys/stat.h>
@@ -71,29 +72,49 @@ std::string user_name(uid_t uid) {
   return found->pw_name;
 }
 
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.size() < 11 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // The record-key form of the job: 12, 12_3 (array task), 12+1 (heterogeneous component).
 std::string job_key(spank_t sp, std::uint32_t job_id) {
   // Slurm 22.05 gives a plain job its own id as array id and NO_VAL as task id.
   const std::uint32_t array_id = item_u32(sp, S_JOB_ARRAY_ID), task = item_u32(sp, S_JOB_ARRAY_TASK_ID);
   if (array_id != 0 && array_id != NO_VAL && task != NO_VAL) return std::to_string(array_id) + "_" + std::to_string(task);
+  // Heterogeneous components have consecutive job ids (leader + offset); variables that do
+  // not add up were set by the user and are ignored.
   const std::string het = job_env(sp, "SLURM_HET_JOB_ID"), offset = job_env(sp, "SLURM_HET_JOB_OFFSET");
-  if (!het.empty() && !offset.empty()) return het + "+" + offset;
+  if (all_digits(het) && all_digits(offset) && std::stoull(het) + std::stoull(offset) == job_id)
+    return het + "+" + offset;
   return std::to_string(job_id);
 }
 
-std::string node_name(spank_t sp) {
-  std::string n = job_env(sp, "SLURMD_NODENAME");
-  if (!n.empty()) return n;
+// Slurm's NodeName of this host, from slurm.conf as slurmstepd loaded it (the job's
+// SLURMD_NODENAME is the user's to set at this point); the short host name otherwise.
+std::string node_name() {
   char h[256] = {};
   gethostname(h, sizeof h - 1);
-  n = h;
-  return n.substr(0, n.find('.'));
+  std::string host = h;
+  host = host.substr(0, host.find('.'));
+  using Lookup = char* (*)(const char*);
+  if (auto lookup = reinterpret_cast<Lookup>(dlsym(RTLD_DEFAULT, "slurm_conf_get_nodename"))) {
+    // Slurm allocates the answer with its own allocator: it is kept, once per step process.
+    if (const char* n = lookup(h); n && *n) return n;
+    if (const char* n = lookup(host.c_str()); n && *n) return n;
+  }
+  return host;
 }
 
+// An agent that timed out once is not waited for again by this step: a stuck agent costs a
+// step at most one timeout, however many tasks it has.
+bool g_agent_stuck = false;
+
 void send(const PluginArgs& args, const EventLine& line) {
+  if (g_agent_stuck) return;
   std::string why;
-  if (!send_event(args.agent_socket, line.text(), kAgentTimeoutMs, &why))
-    slurm_debug("hpcmon: agent not told: %s", why.c_str());
+  if (send_event(args.agent_socket, line.text(), kAgentTimeoutMs, &why)) return;
+  g_agent_stuck = why.find("timed out") != std::string::npos;
+  slurm_debug("hpcmon: agent not told: %s", why.c_str());
 }
 
 void announce_step(spank_t sp, const PluginArgs& args) {
@@ -115,7 +136,7 @@ void announce_step(spank_t sp, const PluginArgs& args) {
       .add("uid", std::int64_t(g_step.uid))
       .add("gid", std::int64_t(g_step.gid))
       .add("user", g_step.user)
-      .add("node", node_name(sp))
+      .add("node", node_name())
       .add("start_ns", start)
       .add("ntasks", std::int64_t(item_u32(sp, S_JOB_TOTAL_TASK_COUNT)))
       .add("local_tasks", std::int64_t(item_u32(sp, S_JOB_LOCAL_TASK_COUNT)))
