@@ -41,10 +41,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   hpcmon::config::Config config;
+  const std::filesystem::path file =
+      config_path.empty() ? hpcmon::config::default_path() : std::filesystem::path(config_path);
   try {
     // The agent acts for jobs as root: HPCMON_* overrides in its environment are ignored.
-    config = hpcmon::config::load_file(config_path.empty() ? hpcmon::config::default_path() : std::filesystem::path(config_path),
-                                       hpcmon::config::Environment::ignore);
+    config = hpcmon::config::load_file(file, hpcmon::config::Environment::ignore);
   } catch (const hpcmon::config::ConfigError& e) {
     std::fprintf(stderr, "hpcmond: %s\n", e.what());
     return 2;
@@ -62,7 +63,7 @@ int main(int argc, char** argv) {
   try {
     hpcmon::agent::Agent agent(hpcmon::agent::AgentOptions::from_config(config), log);
     log.info("listening on " + agent.options().socket_path.string() + ", records under " +
-             agent.options().record_dir.string() + " (configuration " + config.source + ")");
+             agent.options().record_dir.string() + " (configuration " + file.string() + ")");
     agent.run(stop_requested);
     const auto c = agent.counters();
     log.info("stopping: " + std::to_string(c.events) + " events, " + std::to_string(c.malformed) + " malformed, " +
