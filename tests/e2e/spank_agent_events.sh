@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Step events on the agent socket (docs/agent-protocol.md): a listener bound where
 # agent_socket= points receives exactly step_start, one task_start and task_exit per task,
-# and step_end, one JSON object per line, with the fields and values of the protocol.
+# and step_end, one JSON object per line, with the fields and values of the protocol. The job
+# is an unprivileged user's, and every connection still comes from root (SO_PEERCRED), which
+# is all the agent accepts.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh" "$@"
 source "$(dirname "$0")/spank_lib.sh"
+ensure_test_user
+mkdir -p "$work/pids" && chmod 1777 "$work/pids"
 use_plugin "$(test_args)"
 
 cat >"$work/listen.py" <<'PY'
-import os, socket, sys
+import os, socket, struct, sys
 path, out = sys.argv[1], sys.argv[2]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(path)
@@ -18,11 +22,12 @@ open(out + ".ready", "w").close()
 with open(out, "ab") as f:
     while True:
         c, _ = s.accept()
+        uid = struct.unpack("3i", c.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
         data = b""
         while chunk := c.recv(65536):
             data += chunk
         c.close()
-        f.write(b"CONN " + data)  # one connection per line, as the protocol says
+        f.write(b"CONN uid=%d " % uid + data)  # one connection per line, as the protocol says
         f.flush()
 PY
 "$python" "$work/listen.py" "$work/agent.sock" "$work/events" &
@@ -30,19 +35,21 @@ listener=$!
 trap 'kill $listener 2>/dev/null; restore_plugstack' EXIT
 for _ in $(seq 50); do [[ -e "$work/events.ready" ]] && break; sleep 0.1; done
 
-timeout 30 srun -n2 -J 'spank "ev"' bash -c 'echo $$ >'"$work"'/pid.$SLURM_PROCID; exit 3' && fail "srun should fail with exit 3"
+(cd /tmp && runuser -u hpcmontest -- timeout 30 srun -n2 -J 'spank "ev"' \
+  bash -c 'echo $$ >'"$work"'/pids/$SLURM_PROCID; exit 3') && fail "srun should fail with exit 3"
 job="$(scontrol -o show job | sed -nE 's/^JobId=([0-9]+) .*JobName=spank "ev" .*/\1/p' | sort -n | tail -1)"
 [[ -n "$job" ]] || fail "job not found"
 for _ in $(seq 30); do grep -q step_end "$work/events" 2>/dev/null && break; sleep 0.1; done
 
-"$python" - "$work/events" "$job" "$(id -un)" "$(id -u)" "$(id -g)" "$work" "$preload" "$(cat "$work/pid.0")" "$(cat "$work/pid.1")" <<'PY'
+"$python" - "$work/events" "$job" hpcmontest "$(id -u hpcmontest)" "$(id -g hpcmontest)" "$work" "$preload" "$(cat "$work/pids/0")" "$(cat "$work/pids/1")" "$(job_field "$job" NodeList)" <<'PY'
 import json, sys
-events, job, user, uid, gid, work, preload, pid0, pid1 = sys.argv[1:]
+events, job, user, uid, gid, work, preload, pid0, pid1, node = sys.argv[1:]
 raw = open(events, "rb").read().decode()
 conns = [c for c in raw.split("CONN ") if c]
 for c in conns:
+    assert c.startswith("uid=0 "), f"FAIL: connection not from root: {c[:20]!r}"
     assert c.endswith("\n") and c.count("\n") == 1, f"FAIL: not one line per connection: {c!r}"
-lines = [json.loads(c) for c in conns]
+lines = [json.loads(c[len("uid=0 "):]) for c in conns]
 mine = [l for l in lines if l["job_id"] == int(job)]
 order = [(l["event"], l.get("task")) for l in mine]
 tasks = sorted(order[1:3]), sorted(order[3:5])
@@ -55,8 +62,9 @@ expected_keys = {"v", "event", "job_id", "step", "cluster", "job", "restart_coun
 assert set(start) == expected_keys, f"FAIL: step_start keys {sorted(set(start) ^ expected_keys)}"
 want = {"v": 1, "step": "0", "cluster": "hpcmontest", "job": job, "restart_count": 0, "uid": int(uid),
         "gid": int(gid), "user": user, "ntasks": 2, "local_tasks": 2, "mem_bytes": 0, "job_name": 'spank "ev"',
-        "partition": "debug", "run_dir": f"{work}/run/{job}", "monitor": "on",
-        "argv": ["bash", "-c", f"echo $$ >{work}/pid.$SLURM_PROCID; exit 3"],
+        "partition": "debug", "node": node, "node_list": node, "cpus": "0-1", "time_limit_s": 0,
+        "run_dir": f"{work}/run/{job}", "monitor": "on",
+        "argv": ["bash", "-c", f"echo $$ >{work}/pids/$SLURM_PROCID; exit 3"],
         "events": "PAPI_TOT_CYC,PAPI_TOT_INS,perf::task-clock,perf::context-switches,perf::page-faults"}
 for k, v in want.items():
     assert start[k] == v, f"FAIL: step_start {k} = {start[k]!r}, expected {v!r}"
