@@ -7,9 +7,54 @@
 #              preload's own PMPI traffic (counted by bench/mpi_finalize_observer.c, a second
 #              preloaded library that interposes the PMPI_* entry points behind the preload)
 # Usage: bench/mpi_overhead.sh [build dir (default ./build)] [runs (default 11)] [finalize runs (default 5)]
-# Prints a Markdown summary on stdout; raw figures go to $out/raw.txt.
+#        bench/mpi_overhead.sh --summary RAW RUNS FINALIZE_RUNS CALLS   (tables again from raw figures)
+# Environment: HPCMON_BENCH_CALLS (default 5,000,000), HPCMON_BENCH_RANKS (default "2 4 8 16 32 64").
+# Prints a Markdown summary on stdout (also saved as summary.md beside raw.txt).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# summarize RAW RUNS FINALIZE_RUNS CALLS: the Markdown tables of docs/benchmarks.md.
+summarize() {
+/usr/bin/python3 - "$@" <<'PY'
+import collections, statistics, sys
+raw, runs, fin_runs, calls = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+data = collections.defaultdict(list)
+for line in open(raw):
+    variant, label, np, key, value = line.split()
+    data[(label, int(np), key, variant)].append(float(value))
+
+def med(xs): return statistics.median(xs) if xs else float("nan")
+def spread(xs):
+    if len(xs) < 2: return "n/a"
+    q = statistics.quantiles(xs, n=4)
+    return f"{q[0]:.1f}-{q[2]:.1f}"
+
+print(f"Per call, 2 ranks, {runs} interleaved runs, {calls} calls per case (ping-pong {int(calls)//10} round trips); median (IQR) in ns\n")
+print("| case | without | with preload | added (median of paired differences) | paired IQR |")
+print("|---|---|---|---|---|")
+for key in ["send_proc_null", "test_poll", "pingpong_0", "pingpong_8"]:
+    b, p = data[("calls", 2, key, "base")], data[("calls", 2, key, "preload")]
+    diffs = [y - x for x, y in zip(b, p)]
+    print(f"| {key} | {med(b):.1f} ({spread(b)}) | {med(p):.1f} ({spread(p)}) | {med(diffs):+.1f} | {spread(diffs)} |")
+print()
+for r in (0, 1):
+    b, p = data[("calls", 2, f"private_dirty_kib_rank{r}", "base")], data[("calls", 2, f"private_dirty_kib_rank{r}", "preload")]
+    print(f"Private_Dirty of rank {r} after the cases (KiB): without {med(b):.0f}, with {med(p):.0f}, added {med(p) - med(b):+.0f} KiB ({(med(p) - med(b)) / 1024:+.2f} MiB)  ")
+print()
+print(f"Rank 0 MPI_Finalize (ms), {fin_runs} interleaved runs, median (IQR)\n")
+print("| ranks | without | with preload | added | bytes sent by the preload, largest rank |")
+print("|---|---|---|---|---|")
+for np in sorted({k[1] for k in data if k[0] == "finalize"}):
+    b, p = data[("finalize", np, "finalize_ms", "base")], data[("finalize", np, "finalize_ms", "preload")]
+    g = data[("finalize", np, "tool_sent_bytes", "observed")]
+    gtxt = f"{max(g):.0f}" if g else "not seen"
+    print(f"| {np} | {med(b):.2f} ({spread(b)}) | {med(p):.2f} ({spread(p)}) | {med(p) - med(b):+.2f} | {gtxt} |")
+PY
+}
+
+if [[ "${1:-}" == --summary ]]; then
+  summarize "${@:2}"
+  exit 0
+fi
 build="$(cd "${1:-$root/build}" && pwd)"
 runs="${2:-11}"
 finalize_runs="${3:-5}"
@@ -67,40 +112,6 @@ for np in $rank_counts; do
   run observed finalize "$np" "$out/finalize"
 done
 
-/usr/bin/python3 - "$raw" "$runs" "$finalize_runs" "$calls" <<'PY'
-import collections, statistics, sys
-raw, runs, fin_runs, calls = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-data = collections.defaultdict(list)
-for line in open(raw):
-    variant, label, np, key, value = line.split()
-    data[(label, int(np), key, variant)].append(float(value))
-
-def med(xs): return statistics.median(xs) if xs else float("nan")
-def spread(xs):
-    if len(xs) < 2: return "n/a"
-    q = statistics.quantiles(xs, n=4)
-    return f"{q[0]:.1f}-{q[2]:.1f}"
-
-print(f"Per call, 2 ranks, {runs} interleaved runs, {calls} calls per case (ping-pong {int(calls)//10} round trips); median (IQR) in ns\n")
-print("| case | without | with preload | added (median of paired differences) | paired IQR |")
-print("|---|---|---|---|---|")
-for key in ["send_proc_null", "test_poll", "pingpong_0", "pingpong_8"]:
-    b, p = data[("calls", 2, key, "base")], data[("calls", 2, key, "preload")]
-    diffs = [y - x for x, y in zip(b, p)]
-    print(f"| {key} | {med(b):.1f} ({spread(b)}) | {med(p):.1f} ({spread(p)}) | {med(diffs):+.1f} | {spread(diffs)} |")
-print()
-for r in (0, 1):
-    b, p = data[("calls", 2, f"private_dirty_kib_rank{r}", "base")], data[("calls", 2, f"private_dirty_kib_rank{r}", "preload")]
-    print(f"Private_Dirty of rank {r} after the cases (KiB): without {med(b):.0f}, with {med(p):.0f}, added {med(p) - med(b):+.0f} KiB ({(med(p) - med(b)) / 1024:+.2f} MiB)  ")
-print()
-print(f"Rank 0 MPI_Finalize (ms), {fin_runs} interleaved runs, median (IQR)\n")
-print("| ranks | without | with preload | added | bytes sent by the preload, largest rank |")
-print("|---|---|---|---|---|")
-for np in sorted({k[1] for k in data if k[0] == "finalize"}):
-    b, p = data[("finalize", np, "finalize_ms", "base")], data[("finalize", np, "finalize_ms", "preload")]
-    g = data[("finalize", np, "tool_sent_bytes", "observed")]
-    gtxt = f"{max(g):.0f}" if g else "not seen"
-    print(f"| {np} | {med(b):.2f} ({spread(b)}) | {med(p):.2f} ({spread(p)}) | {med(p) - med(b):+.2f} | {gtxt} |")
-PY
+summarize "$raw" "$runs" "$finalize_runs" "$calls" | tee "$out/summary.md"
 echo
 echo "raw figures: $raw"
