@@ -18,6 +18,7 @@
 #include "comm_cache.hpp"
 #include "lifecycle.hpp"
 #include "mpi_api.hpp"
+#include "rank_summary.hpp"
 #include "report_api.hpp"
 #include "runtime.hpp"
 #include "summary.hpp"
@@ -56,12 +57,6 @@ struct Session {
 };
 
 Session g_session;
-
-std::int64_t now_ns(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
 
 void say(const char* fmt, const char* a = "", const char* b = "") {
   char line[1400];
@@ -139,96 +134,6 @@ std::int64_t clock_offset(const Session& s) {
   return best;
 }
 
-void host_names(char* node, char* host) {
-  char h[256] = {};
-  gethostname(h, sizeof h - 1);
-  copy(host, kNameLen, h);
-  if (const char* n = std::getenv("SLURMD_NODENAME"); n && *n) {
-    copy(node, kNameLen, n);
-  } else {
-    if (char* dot = std::strchr(h, '.')) *dot = '\0';
-    copy(node, kNameLen, h);
-  }
-}
-
-double seconds(const timeval& tv) { return double(tv.tv_sec) + double(tv.tv_usec) * 1e-6; }
-
-// The rank's tables, all threads merged, as gatherable rows.
-void summarize(const Session& s, double ns_per_tick, std::int64_t offset_final, RankSummary* me,
-               std::vector<FunctionSummary>* functions, std::vector<TrafficSummary>* traffic) {
-  *me = RankSummary{};
-  me->rank = s.rank;
-  me->pid = getpid();
-  host_names(me->node, me->hostname);
-  me->numa_node = -1;
-  if (s.report) s.report->binding(me->cpuset, sizeof me->cpuset, &me->numa_node);
-  me->wall_s = double(now_ns(CLOCK_MONOTONIC) - s.mono0) * 1e-9;
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  me->user_cpu_s = seconds(u.ru_utime) - seconds(s.usage0.ru_utime);
-  me->sys_cpu_s = seconds(u.ru_stime) - seconds(s.usage0.ru_stime);
-  me->rss_hwm_bytes = std::uint64_t(u.ru_maxrss) * 1024;
-  me->clock_offset_init_ns = s.offset_init_ns;
-  me->clock_offset_final_ns = offset_final;
-  me->world_count = g_world_count;
-  for (int i = 0; i < g_world_count; ++i) me->world_uids[i] = g_world_uids[i];
-
-  std::uint64_t ticks_in_mpi = 0, overflows = 0;
-  for (const ThreadTables& t : g_tables) {
-    ticks_in_mpi += t.ticks_in_mpi;
-    overflows += t.overflows;
-  }
-  me->mpi_s = double(ticks_in_mpi) * ns_per_tick * 1e-9;
-  me->overflows = overflows;
-
-  for (int f = 0; f < kFunctionCount; ++f) {
-    FunctionSummary row{};
-    row.function = f;
-    bool first = true;
-    for (const ThreadTables& t : g_tables) {
-      const FnStats& st = t.fn[f];
-      if (st.calls == 0) continue;
-      row.calls += st.calls;
-      row.bytes += st.bytes;
-      row.errors += st.errors;
-      row.total_s += double(st.ticks) * ns_per_tick * 1e-9;
-      double mn = double(st.min_ticks) * ns_per_tick * 1e-9, mx = double(st.max_ticks) * ns_per_tick * 1e-9;
-      row.min_s = first ? mn : std::min(row.min_s, mn);
-      row.max_s = std::max(row.max_s, mx);
-      for (int b = 0; b < kSizeBins; ++b) row.hist[b] += st.hist[b];
-      first = false;
-    }
-    if (row.calls) functions->push_back(row);
-  }
-  std::map<std::uint64_t, TrafficSummary> peers;
-  for (const ThreadTables& t : g_tables) {
-    for (const TrafficSlot& slot : t.traffic) {
-      if (slot.key_plus1 == 0) continue;
-      std::uint64_t key = slot.key_plus1 - 1;
-      TrafficSummary& row = peers[key];
-      row.world_index = std::uint32_t(key >> 32);
-      row.dst = std::int32_t(std::uint32_t(key));
-      row.messages += slot.messages;
-      row.bytes += slot.bytes;
-    }
-  }
-  for (auto& [key, row] : peers) traffic->push_back(row);
-  me->function_rows = std::int32_t(functions->size());
-  me->traffic_rows = std::int32_t(traffic->size());
-
-  if (s.counters && s.report) {
-    CounterReading c;
-    s.report->counters_read(s.counters, &c);
-    me->counter_count = std::min(c.count, kMaxCounters);
-    for (int i = 0; i < me->counter_count; ++i) {
-      me->counters[i] = c.values[i];
-      copy(me->counter_names[i], kNameLen, c.names[i]);
-    }
-    copy(me->counter_source, sizeof me->counter_source, c.source);
-    copy(me->counter_quality, sizeof me->counter_quality, c.quality);
-  }
-}
-
 MPI_Datatype bytes_type(std::size_t size) {
   MPI_Datatype t = nullptr;
   g_mpi.Type_contiguous(int(size), g_mpi.byte, &t);
@@ -252,6 +157,68 @@ std::vector<Row> gather_rows(const Session& s, const std::vector<Row>& mine, con
   g_mpi.Gatherv(mine.data(), int(mine.size()), type, all.data(), counts.data(), displs.data(), type, 0, s.comm);
   g_mpi.Type_free(&type);
   return all;
+}
+
+// No more recording; the call that ends the session counts once (its time is the tool's).
+void stop_recording(Fn last_call) {
+  g_recording = false;
+  g_session.finished = true;
+  g_active = false;
+  if (ThreadTables* t = thread_tables()) {
+    ++t->fn[last_call].calls;
+    ++t->fn[last_call].hist[0];
+  }
+}
+
+RankContext rank_context(const Session& s, std::int64_t offset_final_ns) {
+  RankContext c;
+  c.rank = s.rank;
+  c.mono0 = s.mono0;
+  c.usage0 = s.usage0;
+  const std::uint64_t tsc1 = __rdtsc();
+  const std::int64_t mono1 = now_ns(CLOCK_MONOTONIC);
+  c.ns_per_tick = tsc1 > s.tsc0 ? double(mono1 - s.mono0) / double(tsc1 - s.tsc0) : 0.0;
+  c.offset_init_ns = s.offset_init_ns;
+  c.offset_final_ns = offset_final_ns;
+  c.counters_api = s.report;
+  c.counters = s.counters;
+  return c;
+}
+
+// The writing rank (rank 0, or a rank in MPI_Abort) loads the writer and prints one line.
+void write(Session& s, const RankSummary* ranks, int rank_count, const std::vector<FunctionSummary>& functions,
+           const std::vector<TrafficSummary>& traffic, std::int64_t end_ns, const char* partial_reason) {
+  s.writer = load_companion("libhpcmon_mpi_report.so", s.report_problem, sizeof s.report_problem);
+  if (!s.writer) {
+    say("hpcmon: no MPI record: %s", s.report_problem);
+    return;
+  }
+  GatheredJob job{};
+  job.ranks = ranks;
+  job.rank_count = rank_count;
+  job.world_size = s.size;
+  job.functions = functions.data();
+  job.function_count = long(functions.size());
+  job.traffic = traffic.data();
+  job.traffic_count = long(traffic.size());
+  job.function_names = kFunctionNames;
+  job.function_name_count = kFunctionCount;
+  job.start_ns = s.start_ns;
+  job.end_ns = end_ns;
+  job.untracked_calls = g_untracked.load();
+  job.partial = partial_reason != nullptr;
+  job.partial_reason = partial_reason ? partial_reason : "";
+  job.record_dir = s.record_dir;
+  char result[1200] = {};
+  if (!s.writer->write_record(&job, result, sizeof result)) {
+    say("hpcmon: no MPI record: %s", result);
+  } else if (partial_reason) {
+    say("hpcmon: partial MPI record (%s) written to %s", partial_reason, result);
+  } else if (s.config_problem[0]) {
+    say("hpcmon: MPI record written to %s (config: %s)", result, s.config_problem);
+  } else if (const char* quiet = std::getenv("HPCMON_MPI_QUIET"); !quiet || std::strcmp(quiet, "1") != 0) {
+    say("hpcmon: MPI record written to %s", result);
+  }
 }
 
 }  // namespace
@@ -334,115 +301,35 @@ void session_pcontrol(int level) {
 
 void session_finish() {
   Session& s = g_session;
-  g_recording = false;
-  s.finished = true;
-  g_active = false;
-  if (ThreadTables* t = thread_tables()) {
-    ++t->fn[F_MPI_Finalize].calls;
-    ++t->fn[F_MPI_Finalize].hist[0];
-  }
-  const std::uint64_t tsc1 = __rdtsc();
-  const std::int64_t mono1 = now_ns(CLOCK_MONOTONIC);
-  const double ns_per_tick = tsc1 > s.tsc0 ? double(mono1 - s.mono0) / double(tsc1 - s.tsc0) : 0.0;
-  const std::int64_t offset_final = clock_offset(s);
+  stop_recording(F_MPI_Finalize);
+  RankContext context = rank_context(s, clock_offset(s));
   const std::int64_t end_ns = now_ns(CLOCK_REALTIME);
-
-  RankSummary me;
-  std::vector<FunctionSummary> functions;
-  std::vector<TrafficSummary> traffic;
-  summarize(s, ns_per_tick, offset_final, &me, &functions, &traffic);
+  RankRows mine = summarize_rank(context);
   if (s.counters) s.report->counters_close(s.counters);
   s.counters = nullptr;
 
   MPI_Datatype rank_type = bytes_type(sizeof(RankSummary));
   std::vector<RankSummary> ranks(s.rank == 0 ? std::size_t(s.size) : 0);
-  g_mpi.Gather(&me, 1, rank_type, ranks.data(), 1, rank_type, 0, s.comm);
+  g_mpi.Gather(&mine.me, 1, rank_type, ranks.data(), 1, rank_type, 0, s.comm);
   g_mpi.Type_free(&rank_type);
   std::vector<int> fn_counts, tr_counts;
   for (const RankSummary& r : ranks) {
     fn_counts.push_back(r.function_rows);
     tr_counts.push_back(r.traffic_rows);
   }
-  std::vector<FunctionSummary> all_functions = gather_rows(s, functions, fn_counts);
-  std::vector<TrafficSummary> all_traffic = gather_rows(s, traffic, tr_counts);
+  std::vector<FunctionSummary> functions = gather_rows(s, mine.functions, fn_counts);
+  std::vector<TrafficSummary> traffic = gather_rows(s, mine.traffic, tr_counts);
   g_mpi.Comm_free(&s.comm);
   if (s.rank != 0) return;
-
-  s.writer = load_companion("libhpcmon_mpi_report.so", s.report_problem, sizeof s.report_problem);
-  if (!s.writer) {
-    say("hpcmon: no MPI record: %s", s.report_problem);
-    return;
-  }
-  GatheredJob job{};
-  job.ranks = ranks.data();
-  job.rank_count = s.size;
-  job.world_size = s.size;
-  job.functions = all_functions.data();
-  job.function_count = long(all_functions.size());
-  job.traffic = all_traffic.data();
-  job.traffic_count = long(all_traffic.size());
-  job.function_names = kFunctionNames;
-  job.function_name_count = kFunctionCount;
-  job.start_ns = s.start_ns;
-  job.end_ns = end_ns;
-  job.untracked_calls = g_untracked.load();
-  job.partial = false;
-  job.partial_reason = "";
-  job.record_dir = s.record_dir;
-  char result[1200] = {};
-  if (s.writer->write_record(&job, result, sizeof result)) {
-    const char* quiet = std::getenv("HPCMON_MPI_QUIET");
-    if (quiet && std::strcmp(quiet, "1") == 0 && !s.config_problem[0]) return;
-    if (s.config_problem[0]) say("hpcmon: MPI record written to %s (config: %s)", result, s.config_problem);
-    else say("hpcmon: MPI record written to %s", result);
-  } else {
-    say("hpcmon: no MPI record: %s", result);
-  }
+  write(s, ranks.data(), s.size, functions, traffic, end_ns, nullptr);
 }
 
 void session_abort(int errorcode) {
   (void)errorcode;
   Session& s = g_session;
-  g_recording = false;
-  s.finished = true;
-  g_active = false;
-  s.writer = load_companion("libhpcmon_mpi_report.so", s.report_problem, sizeof s.report_problem);
-  if (!s.writer) {
-    say("hpcmon: no MPI record: %s", s.report_problem);
-    return;
-  }
-  const std::uint64_t tsc1 = __rdtsc();
-  const std::int64_t mono1 = now_ns(CLOCK_MONOTONIC);
-  const double ns_per_tick = tsc1 > s.tsc0 ? double(mono1 - s.mono0) / double(tsc1 - s.tsc0) : 0.0;
-  if (ThreadTables* t = thread_tables()) {
-    ++t->fn[F_MPI_Abort].calls;
-    ++t->fn[F_MPI_Abort].hist[0];
-  }
-  RankSummary me;
-  std::vector<FunctionSummary> functions;
-  std::vector<TrafficSummary> traffic;
-  summarize(s, ns_per_tick, s.offset_init_ns, &me, &functions, &traffic);
-  GatheredJob job{};
-  job.ranks = &me;
-  job.rank_count = 1;
-  job.world_size = s.size;
-  job.functions = functions.data();
-  job.function_count = long(functions.size());
-  job.traffic = traffic.data();
-  job.traffic_count = long(traffic.size());
-  job.function_names = kFunctionNames;
-  job.function_name_count = kFunctionCount;
-  job.start_ns = s.start_ns;
-  job.end_ns = now_ns(CLOCK_REALTIME);
-  job.untracked_calls = g_untracked.load();
-  job.partial = true;
-  job.partial_reason = "MPI_Abort";
-  job.record_dir = s.record_dir;
-  char result[1200] = {};
-  if (s.writer->write_record(&job, result, sizeof result))
-    say("hpcmon: partial MPI record (MPI_Abort) written to %s", result);
-  else
-    say("hpcmon: no MPI record: %s", result);
+  stop_recording(F_MPI_Abort);
+  RankRows mine = summarize_rank(rank_context(s, s.offset_init_ns));
+  write(s, &mine.me, 1, mine.functions, mine.traffic, now_ns(CLOCK_REALTIME), "MPI_Abort");
 }
 
 }  // namespace hpcmon::mpi
