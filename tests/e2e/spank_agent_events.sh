@@ -65,7 +65,7 @@ want = {"v": 1, "step": "0", "cluster": "hpcmontest", "job": job, "restart_count
         "partition": "debug", "node": node, "node_list": node, "cpus": "0-1", "time_limit_s": 0,
         "run_dir": f"{work}/run/{job}", "monitor": "on",
         "argv": ["bash", "-c", f"echo $$ >{work}/pids/$SLURM_PROCID; exit 3"],
-        "events": "PAPI_TOT_CYC,PAPI_TOT_INS,perf::task-clock,perf::context-switches,perf::page-faults"}
+        "events": ["PAPI_TOT_CYC", "PAPI_TOT_INS", "perf::task-clock", "perf::context-switches", "perf::page-faults"]}
 for k, v in want.items():
     assert start[k] == v, f"FAIL: step_start {k} = {start[k]!r}, expected {v!r}"
 pids = {0: int(pid0), 1: int(pid1)}
