@@ -1,0 +1,52 @@
+// The REST API of the head daemon: one function registers every route. Handlers return
+// data or a typed error (http.hpp); they read collectors passed in Services, never globals.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hpcmon/head/access.hpp"
+#include "hpcmon/head/http.hpp"
+#include "hpcmon/head/record_index.hpp"
+#include "hpcmon/head/system_collector.hpp"
+
+namespace hpcmon::head {
+
+// What the Slurm collector offers the API (null when Slurm is not reachable).
+class ClusterView {
+ public:
+  virtual ~ClusterView() = default;
+  virtual std::string cluster() const = 0;
+  virtual nlohmann::json nodes() const = 0;       // array
+  virtual nlohmann::json partitions() const = 0;  // array
+  // Running and pending jobs, each with "job", "user", "state", "start", "submit", ...
+  virtual nlohmann::json active_jobs() const = 0;
+  virtual std::uint64_t rpc_count() const = 0;
+  virtual std::int64_t last_update_ns() const = 0;
+};
+
+struct Services {
+  std::string node;     // this head's node name
+  std::string cluster;  // Slurm's ClusterName, else "local"
+  SystemCollector& system;
+  RecordIndex& records;
+  const ClusterView* slurm = nullptr;
+  // The current access policy; replaced on SIGHUP reload.
+  std::shared_ptr<const Access> access;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  const std::atomic<std::uint64_t>* requests = nullptr;
+};
+
+// Every route of docs/api.md. `services` must outlive the router.
+void register_routes(Router& router, Services& services);
+
+// The Prometheus text exposition of /metrics (cluster and node labels only).
+std::string prometheus_text(const Services& services);
+
+}  // namespace hpcmon::head

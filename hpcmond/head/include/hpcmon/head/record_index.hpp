@@ -1,0 +1,96 @@
+// Record discovery and merge on the head: a periodic scan of hpc.record_dir finds rank-0
+// records (<stem>.h5) and node partials (<stem>.<node>.part.h5), merges each step's parts
+// into the canonical record once every expected node reported (or after the merge timeout,
+// flagging the missing nodes), and keeps an index of job summaries.
+// Owns: the canonical merge (the daemon is its one owner), the job index.
+// Never: trusts the user named inside a record (the user is the file's owner), follows
+// symlinks, reads a file twice that did not change, or logs a bad file more than once.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hpcmon/head/log.hpp"
+#include "hpcmon/record.hpp"
+
+namespace hpcmon::head {
+
+struct StepSummary {
+  record::RecordKey key;
+  std::string path;               // the canonical (or rank-0) record
+  std::int64_t start_ns = 0, end_ns = 0;
+  bool exit_status_known = false;
+  std::int32_t exit_status = 0;
+  bool partial = false;
+  std::string partial_reason;
+  std::string merge_state;        // "merged", "pending", "single"
+  std::vector<std::string> nodes_reported;
+  std::vector<std::string> nodes_missing;
+  nlohmann::json summary;         // store::summarize, in API form
+};
+
+struct JobSummary {
+  std::string cluster, job, user;  // user: owner of the record files
+  std::string job_name, account, partition, node_list;
+  std::uint32_t node_count = 0;
+  std::int64_t start_ns = 0, end_ns = 0;
+  std::string state;  // completed, failed, ended (exit unknown); Slurm may add running, pending
+  std::vector<StepSummary> steps;
+};
+
+struct ScanStats {
+  std::uint64_t scans = 0, files_read = 0, files_skipped = 0, merges = 0, merge_writes = 0;
+};
+
+class RecordIndex {
+ public:
+  RecordIndex(std::filesystem::path record_dir, double merge_timeout_s, Log& log);
+  // One pass: reads new or changed files, merges what is due. `now_ns` drives the timeout.
+  void scan(std::int64_t now_ns);
+  std::shared_ptr<const std::vector<JobSummary>> jobs() const;
+  ScanStats stats() const;
+
+ private:
+  struct FileState {
+    std::int64_t mtime_ns = 0;
+    std::uint64_t size = 0;
+    uid_t owner = 0;
+    bool readable = false;
+    std::shared_ptr<const record::JobRecord> record;
+  };
+  struct Group {
+    std::filesystem::path main;                       // <stem>.h5
+    std::map<std::string, std::filesystem::path> partials;  // node -> path
+    std::set<std::string> merged_partials;            // partial paths already merged in
+  };
+  bool refresh(const std::filesystem::path& path, FileState& state);
+  void merge_group(const std::string& stem_path, Group& group, std::int64_t now_ns);
+  void rebuild_index();
+
+  std::filesystem::path record_dir_;
+  std::int64_t merge_timeout_ns_;
+  Log& log_;
+  std::map<std::string, FileState> files_;
+  std::map<std::string, Group> groups_;  // dir/stem -> parts
+  std::map<std::string, StepSummary> steps_;  // dir/stem -> summary
+  std::map<std::string, std::string> step_users_;
+  std::map<std::string, record::JobInfo> step_info_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const std::vector<JobSummary>> jobs_;
+  ScanStats stats_;            // the scanning thread's own
+  ScanStats published_stats_;  // under mutex_
+};
+
+std::string user_name(uid_t uid);
+
+}  // namespace hpcmon::head

@@ -1,0 +1,292 @@
+// Every route of the head daemon's API (docs/api.md). Handlers only read collectors and
+// return data or a typed error; the adapter in router.cpp writes the envelope.
+#include <algorithm>
+#include <chrono>
+
+#include "hpcmon/head/api.hpp"
+#include "hpcmon/head/params.hpp"
+
+namespace hpcmon::head {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ApiError bad(const std::string& parameter, const std::string& message) {
+  return ApiError{ErrorType::bad_parameter, message, parameter};
+}
+
+json snapshot_json(const Snapshot& snapshot, const std::string& prefix) {
+  json metrics = json::object();
+  for (const auto& metric : snapshot.metrics)
+    if (metric.name.compare(0, prefix.size(), prefix) == 0)
+      metrics[metric.name] = {{"value", metric.value}, {"unit", metric.unit}};
+  return metrics;
+}
+
+json step_json(const StepSummary& step) {
+  json out = {{"id", step.key.job + "." + step.key.step},
+              {"step", step.key.step},
+              {"restart_count", step.key.restart_count},
+              {"run", step.key.run},
+              {"start", step.start_ns ? json(format_time(step.start_ns)) : json(nullptr)},
+              {"end", step.end_ns ? json(format_time(step.end_ns)) : json(nullptr)},
+              {"exit_status", step.exit_status_known ? json(step.exit_status) : json(nullptr)},
+              {"partial", step.partial},
+              {"partial_reason", step.partial_reason},
+              {"merge", step.merge_state},
+              {"nodes_reported", step.nodes_reported},
+              {"nodes_missing", step.nodes_missing},
+              {"summary", step.summary}};
+  return out;
+}
+
+json job_json(const JobSummary& job, bool with_steps) {
+  json out = {{"cluster", job.cluster},
+              {"job", job.job},
+              {"user", job.user},
+              {"name", job.job_name},
+              {"account", job.account},
+              {"partition", job.partition},
+              {"node_list", job.node_list},
+              {"node_count", job.node_count},
+              {"state", job.state},
+              {"source", "record"},
+              {"start", job.start_ns ? json(format_time(job.start_ns)) : json(nullptr)},
+              {"end", job.end_ns ? json(format_time(job.end_ns)) : json(nullptr)},
+              {"steps", job.steps.size()}};
+  if (with_steps) {
+    json steps = json::array();
+    for (const auto& step : job.steps) steps.push_back(step_json(step));
+    out["steps"] = steps;
+  }
+  return out;
+}
+
+// Records and Slurm's running and pending jobs in one list; a job in both shows its
+// Slurm state (it is still running) with the record's steps.
+std::vector<json> all_jobs(const Services& services, bool with_steps) {
+  std::vector<json> out;
+  const auto jobs = services.records.jobs();
+  for (const auto& job : *jobs) out.push_back(job_json(job, with_steps));
+  if (services.slurm) {
+    for (const auto& active : services.slurm->active_jobs()) {
+      auto same = std::find_if(out.begin(), out.end(), [&](const json& job) {
+        return job["job"] == active["job"] && job["cluster"] == active["cluster"];
+      });
+      if (same != out.end()) {
+        (*same)["state"] = active["state"];
+        (*same)["source"] = "slurm+record";
+        (*same)["slurm"] = active;
+      } else {
+        json job = active;
+        job["source"] = "slurm";
+        out.push_back(job);
+      }
+    }
+  }
+  return out;
+}
+
+std::int64_t job_start_ns(const json& job) {
+  if (!job.contains("start") || !job["start"].is_string()) return 0;
+  return parse_time_ns(job["start"].get<std::string>()).value_or(0);
+}
+
+Outcome list_jobs(const Services& services, const Request& request) {
+  const auto user = request.param("user");
+  const auto state = request.param("state");
+  std::int64_t since = 0, until = INT64_MAX;
+  if (auto text = request.param("since")) {
+    auto t = parse_time_ns(*text);
+    if (!t) return bad("since", "not an RFC 3339 time or epoch seconds: \"" + *text + "\"");
+    since = *t;
+  }
+  if (auto text = request.param("until")) {
+    auto t = parse_time_ns(*text);
+    if (!t) return bad("until", "not an RFC 3339 time or epoch seconds: \"" + *text + "\"");
+    until = *t;
+  }
+  if (since > until) return bad("since", "since is after until");
+  std::uint64_t limit = 100, offset = 0;
+  if (auto text = request.param("limit")) {
+    auto n = parse_count(*text, 10000);
+    if (!n || *n == 0) return bad("limit", "expected an integer from 1 to 10000, got \"" + *text + "\"");
+    limit = *n;
+  }
+  if (auto text = request.param("offset")) {
+    auto n = parse_count(*text, 1000000000);
+    if (!n) return bad("offset", "expected a non-negative integer, got \"" + *text + "\"");
+    offset = *n;
+  }
+  std::vector<json> matching;
+  for (auto& job : all_jobs(services, false)) {
+    const std::string owner = job.value("user", "");
+    if (!request.sees_all && owner != request.user) continue;
+    if (user && owner != *user) continue;
+    if (state && job.value("state", "") != *state) continue;
+    const std::int64_t start = job_start_ns(job);
+    if ((request.param("since") || request.param("until")) && (start < since || start > until))
+      continue;
+    matching.push_back(std::move(job));
+  }
+  json page = json::array();
+  for (std::size_t i = offset; i < matching.size() && page.size() < limit; ++i)
+    page.push_back(matching[i]);
+  return json{{"total", matching.size()}, {"offset", offset}, {"limit", limit}, {"jobs", page}};
+}
+
+Outcome one_job(const Services& services, const Request& request) {
+  const auto id = parse_job_id(request.path_tail);
+  if (!id)
+    return bad("id", "not a Slurm job id (12, 12_3, 12+1, 12.batch, 12.0): \"" + request.path_tail + "\"");
+  for (auto& job : all_jobs(services, true)) {
+    if (job.value("job", "") != id->job) continue;
+    if (!request.sees_all && job.value("user", "") != request.user)
+      return ApiError{ErrorType::forbidden, "job " + id->job + " belongs to another user", ""};
+    if (!id->step.empty()) {
+      json steps = json::array();
+      if (job.contains("steps") && job["steps"].is_array())
+        for (const auto& step : job["steps"])
+          if (step.value("step", "") == id->step) steps.push_back(step);
+      if (steps.empty())
+        return ApiError{ErrorType::not_found, "no step " + id->step + " of job " + id->job, ""};
+      job["steps"] = steps;
+    }
+    return job;
+  }
+  return ApiError{ErrorType::not_found, "no job " + id->job, ""};
+}
+
+Outcome history(const Services& services, const Request& request) {
+  const std::int64_t now = now_ns();
+  std::int64_t end = now, start = now - 3600LL * 1000000000LL;
+  if (auto text = request.param("end")) {
+    auto t = parse_time_ns(*text);
+    if (!t) return bad("end", "not an RFC 3339 time or epoch seconds: \"" + *text + "\"");
+    end = *t;
+  }
+  if (auto text = request.param("start")) {
+    auto t = parse_time_ns(*text);
+    if (!t) return bad("start", "not an RFC 3339 time or epoch seconds: \"" + *text + "\"");
+    start = *t;
+  } else {
+    start = end - 3600LL * 1000000000LL;
+  }
+  if (start > end) return bad("start", "start is after end");
+  double step_s = 0;
+  if (auto text = request.param("step")) {
+    auto d = parse_duration_s(*text);
+    if (!d) return bad("step", "expected a positive duration in seconds, got \"" + *text + "\"");
+    step_s = *d;
+  }
+  const std::string prefix = request.param("metric").value_or("");
+  json samples = json::array();
+  for (const auto& snapshot :
+       services.system.history(start, end, static_cast<std::int64_t>(step_s * 1e9))) {
+    json values = json::object();
+    for (const auto& metric : snapshot->metrics)
+      if (metric.name.compare(0, prefix.size(), prefix) == 0) values[metric.name] = metric.value;
+    samples.push_back({{"timestamp", format_time(snapshot->t_ns)}, {"values", values}});
+  }
+  return json{{"node", services.node},
+              {"start", format_time(start)},
+              {"end", format_time(end)},
+              {"step_s", step_s},
+              {"interval_s", services.system.interval_s()},
+              {"samples", samples}};
+}
+
+}  // namespace
+
+void register_routes(Router& router, Services& services) {
+  Services* s = &services;
+  router.set_guard([s](Request& request) -> std::optional<ApiError> {
+    if (request.path == "/api/v1/health") return std::nullopt;
+    const Scope scope = request.method == "GET" ? Scope::read : Scope::human_write;
+    return std::atomic_load(&s->access)->check(request, scope);
+  });
+
+  router.get("/api/v1/health", [s](const Request&) -> Outcome {
+    const double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - s->started).count();
+    return json{{"status", "ok"},
+                {"node", s->node},
+                {"cluster", s->cluster},
+                {"uptime_s", uptime},
+                {"access", std::atomic_load(&s->access)->mode()},
+                {"system_sources", s->system.sources()},
+                {"system_sources_unavailable", s->system.unavailable()},
+                {"record_scans", s->records.stats().scans},
+                {"slurm", s->slurm != nullptr}};
+  });
+
+  router.get("/api/v1/metrics", [s](const Request& request) -> Outcome {
+    auto snapshot = s->system.latest();
+    if (!snapshot) return ApiError{ErrorType::unavailable, "no sample yet", ""};
+    return json{{"node", s->node},
+                {"timestamp", format_time(snapshot->t_ns)},
+                {"interval_s", s->system.interval_s()},
+                {"metrics", snapshot_json(*snapshot, request.param("metric").value_or(""))}};
+  });
+
+  router.get("/api/v1/metrics/history", [s](const Request& request) { return history(*s, request); });
+
+  router.get("/api/v1/metrics/hpc", [s](const Request&) -> Outcome {
+    const ScanStats stats = s->records.stats();
+    json out = {{"cluster", s->cluster},
+                {"records",
+                 {{"jobs", s->records.jobs()->size()},
+                  {"files_read", stats.files_read},
+                  {"files_skipped", stats.files_skipped},
+                  {"merges", stats.merges},
+                  {"merge_writes", stats.merge_writes},
+                  {"scans", stats.scans}}}};
+    if (s->slurm) {
+      std::size_t running = 0, pending = 0;
+      for (const auto& job : s->slurm->active_jobs()) {
+        running += job.value("state", "") == "running";
+        pending += job.value("state", "") == "pending";
+      }
+      out["slurm"] = {{"nodes", s->slurm->nodes().size()},
+                      {"partitions", s->slurm->partitions()},
+                      {"jobs_running", running},
+                      {"jobs_pending", pending},
+                      {"rpcs", s->slurm->rpc_count()},
+                      {"last_update", format_time(s->slurm->last_update_ns())}};
+    } else {
+      out["slurm"] = nullptr;
+    }
+    return out;
+  });
+
+  router.get("/api/v1/alerts", [](const Request&) -> Outcome {
+    return json{{"alerts", json::array()}};
+  });
+
+  router.post("/api/v1/alerts/acknowledge", [](const Request& request) -> Outcome {
+    const json body = json::parse(request.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("id") || !body["id"].is_string())
+      return ApiError{ErrorType::bad_body, "expected a JSON object with a string \"id\"", ""};
+    return ApiError{ErrorType::not_found, "no alert " + body["id"].get<std::string>(), ""};
+  });
+
+  router.get("/api/v1/jobs", [s](const Request& request) { return list_jobs(*s, request); });
+  router.get_prefix("/api/v1/jobs/", [s](const Request& request) { return one_job(*s, request); });
+
+  router.get("/api/v1/nodes", [s](const Request&) -> Outcome {
+    if (!s->slurm) return ApiError{ErrorType::unavailable, "Slurm is not reachable from this daemon", ""};
+    return json{{"cluster", s->cluster}, {"nodes", s->slurm->nodes()},
+                {"partitions", s->slurm->partitions()}};
+  });
+
+  router.get("/metrics", [s](const Request&) -> Outcome {
+    return RawBody{"text/plain; version=0.0.4; charset=utf-8", prometheus_text(*s)};
+  });
+}
+
+}  // namespace hpcmon::head

@@ -1,0 +1,115 @@
+// Wires the head daemon: collectors, access, routes, listener (head.hpp).
+#include "hpcmon/head/head.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <thread>
+
+#include "hpcmon/head/api.hpp"
+#include "hpcmon/head/slurm_collector.hpp"
+
+namespace hpcmon::head {
+namespace {
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string short_host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "localhost";
+  std::string host(name);
+  return host.substr(0, host.find('.'));
+}
+
+// Runs `work` every `period` on its own thread until destroyed.
+class Periodic {
+ public:
+  Periodic(double period_s, std::function<void()> work)
+      : period_(period_s), work_(std::move(work)), thread_([this] { loop(); }) {}
+  ~Periodic() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    do {
+      lock.unlock();
+      work_();
+      lock.lock();
+    } while (!wake_.wait_for(lock, period_, [this] { return stopping_; }));
+  }
+  std::chrono::duration<double> period_;
+  std::function<void()> work_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>* reload) {
+  Log log(config.general.log_level == "off");
+  std::shared_ptr<const Access> access;
+  try {
+    access = std::make_shared<const Access>(config.api);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "hpcmond: %s\n", error.what());
+    return 1;
+  }
+  const double interval = config.general.node_sample_interval_s;
+  SystemCollector system(interval, static_cast<std::size_t>(3600 / interval) + 1);
+  system.start();
+  RecordIndex records(config.hpc.record_dir, config.api.merge_timeout_s, log);
+  std::unique_ptr<SlurmCollector> slurm = SlurmCollector::connect(config.api.slurm_poll_interval_s, log);
+
+  Services services{short_host_name(), slurm ? slurm->cluster() : "local", system, records,
+                    slurm.get(), access};
+  Router router;
+  register_routes(router, services);
+  HttpServer server(router, static_cast<std::size_t>(config.api.max_body_bytes));
+  services.requests = &server.request_counter();
+  const std::string failure =
+      server.start(config.api.listen_address, static_cast<std::uint16_t>(config.api.port));
+  if (!failure.empty()) {
+    std::fprintf(stderr, "hpcmond: %s\n", failure.c_str());
+    return 1;
+  }
+  log.info("head daemon listening on " + config.api.listen_address + ":" +
+           std::to_string(server.port()) + " (access " + access->mode() + ")");
+  Periodic scanner(config.api.record_scan_interval_s, [&] { records.scan(now_ns()); });
+  std::unique_ptr<Periodic> poller;
+  if (slurm) poller = std::make_unique<Periodic>(config.api.slurm_poll_interval_s, [&] { slurm->poll(); });
+
+  while (!stop.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (reload && reload->exchange(false)) {
+      try {
+        const config::Config fresh = config::load_file(config.source);
+        std::atomic_store(&services.access, std::make_shared<const Access>(fresh.api));
+        log.info("configuration reloaded from " + config.source +
+                 " (access policy and tokens; listener and periods need a restart)");
+      } catch (const std::exception& error) {
+        log.warning(std::string("reload refused, running configuration kept: ") + error.what());
+      }
+    }
+  }
+  server.stop();
+  poller.reset();
+  system.stop();
+  return 0;
+}
+
+}  // namespace hpcmon::head

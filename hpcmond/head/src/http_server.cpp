@@ -1,0 +1,146 @@
+// libmicrohttpd glue: collects a request (query, headers, bounded body), hands it to the
+// Router, writes what the adapter produced. Nothing here knows any route.
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include "hpcmon/head/http.hpp"
+
+namespace hpcmon::head {
+namespace {
+
+struct Pending {
+  Request request;
+  bool too_large = false;
+};
+
+MHD_Result collect_value(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  auto* map = static_cast<std::map<std::string, std::string>*>(cls);
+  if (key) (*map)[key] = value ? value : "";
+  return MHD_YES;
+}
+
+MHD_Result collect_header(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  auto* map = static_cast<std::map<std::string, std::string>*>(cls);
+  if (!key) return MHD_YES;
+  std::string name(key);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  (*map)[name] = value ? value : "";
+  return MHD_YES;
+}
+
+MHD_Result send(MHD_Connection* connection, const Response& response) {
+  MHD_Response* mhd = MHD_create_response_from_buffer(
+      response.body.size(), const_cast<char*>(response.body.data()), MHD_RESPMEM_MUST_COPY);
+  if (!mhd) return MHD_NO;
+  MHD_add_response_header(mhd, "Content-Type", response.content_type.c_str());
+  MHD_add_response_header(mhd, "Cache-Control", "no-store");
+  MHD_add_response_header(mhd, "X-Content-Type-Options", "nosniff");
+  for (const auto& [name, value] : response.headers)
+    MHD_add_response_header(mhd, name.c_str(), value.c_str());
+  const MHD_Result result =
+      MHD_queue_response(connection, static_cast<unsigned>(response.status), mhd);
+  MHD_destroy_response(mhd);
+  return result;
+}
+
+Response too_large_response(std::size_t limit) {
+  return to_response(ApiError{ErrorType::payload_too_large,
+                              "request body larger than " + std::to_string(limit) + " bytes", ""});
+}
+
+std::string peer_address(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (!info || !info->client_addr || info->client_addr->sa_family != AF_INET) return "";
+  char text[INET_ADDRSTRLEN] = {};
+  const auto* in = reinterpret_cast<const sockaddr_in*>(info->client_addr);
+  inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+  return text;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  static MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url,
+                               const char* method, const char*, const char* upload_data,
+                               size_t* upload_data_size, void** state) {
+    auto* server = static_cast<HttpServer*>(cls);
+    auto* pending = static_cast<Pending*>(*state);
+    if (!pending) {
+      pending = new Pending;
+      *state = pending;
+      pending->request.method = method;
+      pending->request.path = url;
+      const char* length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                       MHD_HTTP_HEADER_CONTENT_LENGTH);
+      if (length && std::strtoull(length, nullptr, 10) > server->max_body_bytes_) {
+        ++server->requests_;
+        return send(connection, too_large_response(server->max_body_bytes_));
+      }
+      return MHD_YES;
+    }
+    if (*upload_data_size != 0) {
+      if (pending->request.body.size() + *upload_data_size > server->max_body_bytes_)
+        pending->too_large = true;
+      else
+        pending->request.body.append(upload_data, *upload_data_size);
+      *upload_data_size = 0;
+      return MHD_YES;
+    }
+    ++server->requests_;
+    if (pending->too_large) return send(connection, too_large_response(server->max_body_bytes_));
+    Request& request = pending->request;
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_value, &request.query);
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_header, &request.headers);
+    request.peer = peer_address(connection);
+    Response response;
+    try {
+      response = to_response(server->router_.dispatch(request));
+    } catch (const std::exception& error) {
+      response = to_response(ApiError{ErrorType::internal, error.what(), ""});
+    }
+    return send(connection, response);
+  }
+
+  static void on_completed(void*, MHD_Connection*, void** state, MHD_RequestTerminationCode) {
+    delete static_cast<Pending*>(*state);
+    *state = nullptr;
+  }
+};
+
+HttpServer::HttpServer(const Router& router, std::size_t max_body_bytes)
+    : router_(router), max_body_bytes_(max_body_bytes) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+std::string HttpServer::start(const std::string& address, std::uint16_t port, unsigned threads) {
+  sockaddr_in bind_address{};
+  bind_address.sin_family = AF_INET;
+  bind_address.sin_port = htons(port);
+  if (inet_pton(AF_INET, address.c_str(), &bind_address.sin_addr) != 1)
+    return "api.listen_address: not an IPv4 address: \"" + address + "\"";
+  MHD_Daemon* daemon = MHD_start_daemon(
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, port, nullptr, nullptr,
+      &Impl::on_request, this, MHD_OPTION_SOCK_ADDR, &bind_address,
+      MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+      MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, this, MHD_OPTION_END);
+  if (!daemon)
+    return "cannot listen on " + address + ":" + std::to_string(port) + ": " + std::strerror(errno);
+  daemon_ = daemon;
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+  port_ = info ? info->port : port;
+  return "";
+}
+
+void HttpServer::stop() {
+  if (daemon_) MHD_stop_daemon(static_cast<MHD_Daemon*>(daemon_));
+  daemon_ = nullptr;
+}
+
+}  // namespace hpcmon::head

@@ -1,0 +1,344 @@
+// Record scan, merge and job index (record_index.hpp).
+#include "hpcmon/head/record_index.hpp"
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "hpcmon/store.hpp"
+
+namespace hpcmon::head {
+namespace fs = std::filesystem;
+
+std::string user_name(uid_t uid) {
+  passwd entry{};
+  passwd* found = nullptr;
+  char buffer[4096];
+  if (getpwuid_r(uid, &entry, buffer, sizeof buffer, &found) == 0 && found) return found->pw_name;
+  return std::to_string(uid);
+}
+
+namespace {
+
+// "<cluster>.<job>.<step>.r<restart>.<run>[.<node>.part].h5": the stem is the first five
+// dot-separated parts (record_stem never puts a dot inside a part).
+struct FileName {
+  std::string stem;
+  std::string node;  // empty: the rank-0 or canonical record
+};
+
+std::optional<FileName> split_name(const std::string& name) {
+  if (name.empty() || name.front() == '.' || name.size() < 4 ||
+      name.compare(name.size() - 3, 3, ".h5") != 0)
+    return std::nullopt;
+  std::vector<std::string> parts;
+  std::size_t begin = 0;
+  const std::string base = name.substr(0, name.size() - 3);
+  while (true) {
+    const std::size_t dot = base.find('.', begin);
+    parts.push_back(base.substr(begin, dot - begin));
+    if (dot == std::string::npos) break;
+    begin = dot + 1;
+  }
+  FileName out;
+  if (parts.size() == 5) {
+  } else if (parts.size() == 7 && parts[6] == "part" && !parts[5].empty()) {
+    out.node = parts[5];
+  } else {
+    return std::nullopt;
+  }
+  for (int i = 0; i < 5; ++i) out.stem += (i ? "." : "") + parts[static_cast<std::size_t>(i)];
+  return out;
+}
+
+nlohmann::json summary_json(const record::JobRecord& rec) {
+  const store::Summary s = store::summarize(rec);
+  nlohmann::json out = {{"ranks", s.ranks},
+                        {"wall_s", s.wall_s},
+                        {"mpi_fraction", s.mpi_fraction},
+                        {"cpu_used_s", s.cpu_used_s},
+                        {"cpu_efficiency", s.cpu_efficiency},
+                        {"mem_hwm_bytes", s.mem_hwm_bytes},
+                        {"mem_requested_bytes", s.mem_requested_bytes},
+                        {"mem_efficiency", s.mem_efficiency},
+                        {"warnings", s.warnings}};
+  nlohmann::json functions = nlohmann::json::array();
+  for (std::size_t i = 0; i < s.functions.size() && i < 5; ++i)
+    functions.push_back({{"function", s.functions[i].function},
+                         {"calls", s.functions[i].calls},
+                         {"bytes", s.functions[i].bytes},
+                         {"total_s", s.functions[i].total_s}});
+  out["top_mpi_functions"] = functions;
+  return out;
+}
+
+std::set<std::string> expected_nodes(const record::JobRecord& rec) {
+  std::set<std::string> nodes;
+  for (const auto& rank : rec.ranks)
+    if (!rank.node.empty()) nodes.insert(rank.node);
+  return nodes;
+}
+
+std::string join(const std::set<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+}  // namespace
+
+RecordIndex::RecordIndex(fs::path record_dir, double merge_timeout_s, Log& log)
+    : record_dir_(std::move(record_dir)),
+      merge_timeout_ns_(static_cast<std::int64_t>(merge_timeout_s * 1e9)),
+      log_(log),
+      jobs_(std::make_shared<std::vector<JobSummary>>()) {}
+
+bool RecordIndex::refresh(const fs::path& path, FileState& state) {
+  struct stat info{};
+  if (::lstat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return false;
+  const std::int64_t mtime = info.st_mtim.tv_sec * 1000000000LL + info.st_mtim.tv_nsec;
+  if (state.mtime_ns == mtime && state.size == static_cast<std::uint64_t>(info.st_size) &&
+      (state.readable || state.mtime_ns != 0))
+    return false;
+  state.mtime_ns = mtime;
+  state.size = static_cast<std::uint64_t>(info.st_size);
+  state.owner = info.st_uid;
+  try {
+    state.record = std::make_shared<const record::JobRecord>(store::read_record(path));
+    state.readable = true;
+    ++stats_.files_read;
+  } catch (const store::RecordError& error) {
+    state.record.reset();
+    state.readable = false;
+    ++stats_.files_skipped;
+    log_.once(path.string() + "@" + std::to_string(mtime),
+              "skipping record " + path.string() + " (" + store::kind_name(error.kind()) +
+                  "): " + error.what());
+  }
+  return true;
+}
+
+void RecordIndex::scan(std::int64_t now_ns) {
+  std::set<std::string> seen;
+  std::set<std::string> changed_groups;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(record_dir_, fs::directory_options::skip_permission_denied, ec);
+  if (ec) {
+    log_.once("record_dir:" + ec.message(), "cannot scan " + record_dir_.string() + ": " + ec.message());
+  }
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    // Layout: <user>/<YYYY>/<MM>/<DD>/<file>; deeper folders are not ours.
+    if (it.depth() > 4) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file(ec) || it->is_symlink(ec) || it.depth() != 4) continue;
+    const fs::path& path = it->path();
+    const auto name = split_name(path.filename().string());
+    if (!name) continue;
+    const std::string key = path.string();
+    seen.insert(key);
+    const std::string group_key = (path.parent_path() / name->stem).string();
+    Group& group = groups_[group_key];
+    if (name->node.empty())
+      group.main = path;
+    else
+      group.partials[name->node] = path;
+    if (refresh(path, files_[key])) changed_groups.insert(group_key);
+  }
+  // Files that vanished.
+  for (auto file = files_.begin(); file != files_.end();) {
+    if (seen.count(file->first)) {
+      ++file;
+      continue;
+    }
+    file = files_.erase(file);
+  }
+  for (auto group = groups_.begin(); group != groups_.end();) {
+    Group& g = group->second;
+    if (!g.main.empty() && !seen.count(g.main.string())) g.main.clear();
+    for (auto part = g.partials.begin(); part != g.partials.end();)
+      part = seen.count(part->second.string()) ? std::next(part) : g.partials.erase(part);
+    if (g.main.empty() && g.partials.empty()) {
+      steps_.erase(group->first);
+      group = groups_.erase(group);
+      continue;
+    }
+    merge_group(group->first, g, now_ns);
+    ++group;
+  }
+  ++stats_.scans;
+  rebuild_index();
+}
+
+void RecordIndex::merge_group(const std::string& group_key, Group& group, std::int64_t now_ns) {
+  const FileState* main = group.main.empty() ? nullptr : &files_[group.main.string()];
+  if (main && !main->readable) main = nullptr;
+  std::vector<std::pair<std::string, const FileState*>> partials;
+  for (const auto& [node, path] : group.partials) {
+    const FileState& state = files_[path.string()];
+    if (state.readable) partials.emplace_back(node, &state);
+  }
+  if (!main && partials.empty()) {
+    steps_.erase(group_key);
+    return;
+  }
+  // The owner of the step: the rank-0 record's owner, else the first partial's.
+  const uid_t owner = main ? main->owner : partials.front().second->owner;
+  const record::JobRecord& base = main ? *main->record : *partials.front().second->record;
+
+  std::set<std::string> reported;
+  for (const auto& node : base.nodes) reported.insert(node.node);
+  for (const auto& [node, state] : partials) reported.insert(node);
+  std::set<std::string> expected = expected_nodes(base);
+  std::set<std::string> missing;
+  for (const auto& node : expected)
+    if (!reported.count(node)) missing.insert(node);
+  // Without MPI ranks, the node count tells how many partials to wait for.
+  const bool count_short = expected.empty() && base.job.node_count > reported.size();
+
+  std::set<std::string> new_partials;
+  for (const auto& [node, path] : group.partials)
+  {
+    const FileState& state = files_[path.string()];
+    if (!state.readable || group.merged_partials.count(path.string())) continue;
+    // Merged before (e.g. by an earlier run of the daemon): the canonical record already has
+    // this node's row and is newer than the partial.
+    const bool in_main = main && main->mtime_ns >= state.mtime_ns &&
+                         std::any_of(main->record->nodes.begin(), main->record->nodes.end(),
+                                     [&](const record::NodeRow& row) { return row.node == node; });
+    if (in_main)
+      group.merged_partials.insert(path.string());
+    else
+      new_partials.insert(path.string());
+  }
+
+  StepSummary step;
+  const record::JobRecord* shown = &base;
+  record::JobRecord merged;
+  bool due = !new_partials.empty() || (!main && !partials.empty() && group.merged_partials.empty());
+  if (due && (!missing.empty() || count_short)) {
+    std::int64_t newest = 0;
+    for (const auto& [node, state] : partials) newest = std::max(newest, state->mtime_ns);
+    if (main) newest = std::max(newest, main->mtime_ns);
+    due = now_ns - newest >= merge_timeout_ns_;
+  }
+  if (due) {
+    std::vector<record::JobRecord> parts;
+    if (main) parts.push_back(*main->record);
+    for (const auto& [node, state] : partials) parts.push_back(*state->record);
+    merged = store::merge(parts);
+    if (!missing.empty() || count_short) {
+      merged.job.partial = true;
+      const std::string what = missing.empty()
+                                   ? std::to_string(reported.size()) + " of " +
+                                         std::to_string(base.job.node_count) + " nodes reported"
+                                   : "missing node partials: " + join(missing);
+      merged.job.partial_reason =
+          merged.job.partial_reason.empty() ? what : merged.job.partial_reason + "; " + what;
+    }
+    ++stats_.merges;
+    const fs::path target = group.main.empty() ? fs::path(group_key + ".h5") : group.main;
+    try {
+      store::write_record(target, merged);
+      // Keep the user's ownership: the daemon's write must not change whose record it is.
+      struct stat folder{};
+      if (::stat(target.parent_path().c_str(), &folder) == 0 &&
+          ::chown(target.c_str(), owner, folder.st_gid) != 0)
+        log_.once("chown:" + target.string(), "cannot give " + target.string() + " back to its owner");
+      ++stats_.merge_writes;
+      group.main = target;
+      FileState& state = files_[target.string()];
+      struct stat info{};
+      if (::lstat(target.c_str(), &info) == 0) {
+        state.mtime_ns = info.st_mtim.tv_sec * 1000000000LL + info.st_mtim.tv_nsec;
+        state.size = static_cast<std::uint64_t>(info.st_size);
+        state.owner = info.st_uid;
+      }
+      state.readable = true;
+      state.record = std::make_shared<const record::JobRecord>(merged);
+    } catch (const store::RecordError& error) {
+      log_.once("merge:" + target.string(),
+                "cannot write merged record " + target.string() + ": " + error.what());
+    }
+    for (const auto& [node, state] : partials) group.merged_partials.insert(group.partials[node].string());
+    shown = &merged;
+    step.merge_state = "merged";
+  } else if (!group.merged_partials.empty()) {
+    step.merge_state = "merged";
+    if (main) shown = main->record.get();
+  } else {
+    step.merge_state = partials.empty() && missing.empty() && !count_short ? "single" : "pending";
+  }
+
+  step.key = shown->job.key;
+  step.path = group.main.empty() ? "" : group.main.string();
+  step.start_ns = shown->job.start_ns;
+  step.end_ns = shown->job.end_ns;
+  step.exit_status_known = shown->job.exit_status_known;
+  step.exit_status = shown->job.exit_status;
+  step.partial = shown->job.partial;
+  step.partial_reason = shown->job.partial_reason;
+  step.nodes_reported.assign(reported.begin(), reported.end());
+  step.nodes_missing.assign(missing.begin(), missing.end());
+  step.summary = summary_json(*shown);
+  steps_[group_key] = std::move(step);
+  step_users_[group_key] = user_name(owner);
+  step_info_[group_key] = shown->job;
+}
+
+void RecordIndex::rebuild_index() {
+  // Jobs keyed by cluster, job id and user (the file owner); a wrapped job id of another
+  // user is another job. Steps sorted by start.
+  std::map<std::tuple<std::string, std::string, std::string>, JobSummary> jobs;
+  for (const auto& [group_key, step] : steps_) {
+    const std::string& user = step_users_[group_key];
+    const record::JobInfo& info = step_info_[group_key];
+    JobSummary& job = jobs[{step.key.cluster, step.key.job, user}];
+    if (job.steps.empty()) {
+      job.cluster = step.key.cluster;
+      job.job = step.key.job;
+      job.user = user;
+      job.start_ns = step.start_ns;
+    }
+    if (job.job_name.empty()) job.job_name = info.job_name;
+    if (job.account.empty()) job.account = info.account;
+    if (job.partition.empty()) job.partition = info.partition;
+    if (job.node_list.empty()) job.node_list = info.node_list;
+    job.node_count = std::max(job.node_count, info.node_count);
+    job.start_ns = std::min(job.start_ns, step.start_ns);
+    job.end_ns = std::max(job.end_ns, step.end_ns);
+    job.steps.push_back(step);
+  }
+  auto out = std::make_shared<std::vector<JobSummary>>();
+  for (auto& [key, job] : jobs) {
+    std::sort(job.steps.begin(), job.steps.end(),
+              [](const StepSummary& a, const StepSummary& b) { return a.start_ns < b.start_ns; });
+    bool failed = false, known = false;
+    for (const auto& step : job.steps) {
+      known = known || step.exit_status_known;
+      failed = failed || (step.exit_status_known && step.exit_status != 0);
+    }
+    job.state = failed ? "failed" : known ? "completed" : "ended";
+    out->push_back(std::move(job));
+  }
+  std::sort(out->begin(), out->end(),
+            [](const JobSummary& a, const JobSummary& b) { return a.start_ns > b.start_ns; });
+  std::lock_guard lock(mutex_);
+  jobs_ = std::move(out);
+  published_stats_ = stats_;
+}
+
+std::shared_ptr<const std::vector<JobSummary>> RecordIndex::jobs() const {
+  std::lock_guard lock(mutex_);
+  return jobs_;
+}
+
+ScanStats RecordIndex::stats() const {
+  std::lock_guard lock(mutex_);
+  return published_stats_;
+}
+
+}  // namespace hpcmon::head
