@@ -78,6 +78,18 @@ bool valid_events(const std::string& csv) {
   }
 }
 
+std::vector<std::string> split_list(const std::string& csv) {
+  std::vector<std::string> out;
+  std::size_t from = 0;
+  while (from <= csv.size()) {
+    std::size_t comma = csv.find(',', from);
+    if (comma == std::string::npos) comma = csv.size();
+    if (comma > from) out.push_back(csv.substr(from, comma - from));
+    from = comma + 1;
+  }
+  return out;
+}
+
 PluginArgs parse_args(int ac, const char* const* av, std::vector<std::string>* problems) {
   PluginArgs args;
   auto bad = [&](const std::string& key, const std::string& value) {

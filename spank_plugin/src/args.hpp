@@ -36,5 +36,7 @@ bool valid_interval(const std::string& seconds);  // a decimal in [0.01, 3600]
 // A comma list of counter events as hpc.events accepts them (checked by syntax here: the
 // ranks check PAPI presets against PAPI), each once, at least one.
 bool valid_events(const std::string& csv);
+// The non-empty items of a comma list.
+std::vector<std::string> split_list(const std::string& csv);
 
 }  // namespace hpcmon::spank

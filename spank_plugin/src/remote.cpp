@@ -117,18 +117,6 @@ void send(const PluginArgs& args, const EventLine& line) {
   slurm_debug("hpcmon: agent not told: %s", why.c_str());
 }
 
-std::vector<std::string> split_events(const std::string& csv) {
-  std::vector<std::string> out;
-  std::size_t from = 0;
-  while (from <= csv.size()) {
-    std::size_t comma = csv.find(',', from);
-    if (comma == std::string::npos) comma = csv.size();
-    if (comma > from) out.push_back(csv.substr(from, comma - from));
-    from = comma + 1;
-  }
-  return out;
-}
-
 void announce_step(spank_t sp, const PluginArgs& args) {
   std::int64_t start = realtime_ns();
   std::vector<std::string> argv;
@@ -162,7 +150,7 @@ void announce_step(spank_t sp, const PluginArgs& args) {
       .add("argv", argv)
       .add("run_dir", g_step.run_dir)
       .add("monitor", g_step.settings.monitor ? "on" : "off")
-      .add("events", split_events(g_step.settings.events));
+      .add("events", split_list(g_step.settings.events));
   send(args, line);
 }
 

@@ -120,3 +120,10 @@ TEST(Option, SettleUsesTheSiteDefaultUnlessTheUserChose) {
   site.default_on = true;
   EXPECT_FALSE(settle(site, user).monitor);
 }
+
+TEST(Args, SplitList) {
+  EXPECT_EQ(split_list("PAPI_TOT_INS,perf::task-clock"), (std::vector<std::string>{"PAPI_TOT_INS", "perf::task-clock"}));
+  EXPECT_EQ(split_list("a"), std::vector<std::string>{"a"});
+  EXPECT_EQ(split_list(",a,,b,"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(split_list("").empty());
+}
