@@ -11,9 +11,16 @@ MpiApi g_mpi;
 
 namespace {
 
+// The MPI library when it sits in a local scope; RTLD_NOLOAD never loads anything.
+void* local_mpi_library() {
+  static void* handle = nullptr;
+  if (!handle) handle = dlopen(HPCMON_LIBMPI_SONAME, RTLD_LAZY | RTLD_NOLOAD);
+  return handle;
+}
+
 template <class T>
 bool find(T& out, const char* name, const char** missing) {
-  void* sym = dlsym(RTLD_DEFAULT, name);
+  void* sym = mpi_symbol(name);
   if (!sym) {
     *missing = name;
     return false;
@@ -23,6 +30,18 @@ bool find(T& out, const char* name, const char** missing) {
 }
 
 }  // namespace
+
+void* mpi_symbol(const char* name) {
+  if (void* sym = dlsym(RTLD_DEFAULT, name)) return sym;
+  void* lib = local_mpi_library();
+  return lib ? dlsym(lib, name) : nullptr;
+}
+
+void* next_mpi_symbol(const char* name) {
+  if (void* sym = dlsym(RTLD_NEXT, name)) return sym;
+  void* lib = local_mpi_library();
+  return lib ? dlsym(lib, name) : nullptr;
+}
 
 const char* built_for_mpi() {
   return "Open MPI v" HPCMON_STR(OMPI_MAJOR_VERSION) "." HPCMON_STR(OMPI_MINOR_VERSION);

@@ -52,6 +52,14 @@ struct MpiApi {
 
 extern MpiApi g_mpi;
 
+// A symbol of the MPI library: from the global scope, else from the MPI library itself when
+// it was loaded into a local scope (Python's mpi4py dlopens libmpi RTLD_LOCAL, yet its calls
+// reach our wrappers, which come first in the global scope). nullptr when neither has it.
+void* mpi_symbol(const char* name);
+// The next definition of a wrapped MPI function: RTLD_NEXT (another PMPI tool, else libmpi),
+// else the MPI library's own definition as above.
+void* next_mpi_symbol(const char* name);
+
 // Fills g_mpi from the process's global scope. False (and a reason) when a symbol is
 // missing, i.e. the program runs another MPI than the one this preload was built for.
 bool resolve_mpi_api(const char** missing_symbol);

@@ -1,5 +1,7 @@
 #include "runtime.hpp"
 
+#include "mpi_api.hpp"
+
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -29,12 +31,12 @@ ThreadTables* claim_thread_slot() {
 
 void* resolve_next(Fn fn) {
   const char* name = kFunctionNames[fn];
-  void* p = dlsym(RTLD_NEXT, name);
+  void* p = next_mpi_symbol(name);
   if (!p) {
     // Nothing after us defines it (the program links an MPI that lacks it): its PMPI_ twin.
     char pname[96];
     std::snprintf(pname, sizeof pname, "P%s", name);
-    p = dlsym(RTLD_DEFAULT, pname);
+    p = mpi_symbol(pname);
   }
   if (!p) {
     char line[160];
@@ -48,7 +50,7 @@ void* resolve_next(Fn fn) {
 
 void resolve_all_next() {
   for (int i = 0; i < kFunctionCount; ++i) {
-    if (void* p = dlsym(RTLD_NEXT, kFunctionNames[i])) g_next[i] = p;
+    if (void* p = next_mpi_symbol(kFunctionNames[i])) g_next[i] = p;
   }
 }
 

@@ -281,6 +281,26 @@ TEST(Preload, DisabledByConfigurationRecordsNothingAndSaysNothing) {
   EXPECT_TRUE(records_under(out).empty());
 }
 
+TEST(Preload, Mpi4pyProgramIsRecorded) {
+  Scratch s;
+  const fs::path out = s.dir() / "records";
+  const std::string program = std::string(HPCMON_PYTHON_EXE) + " " + HPCMON_CORE_SOURCE_DIR + "/programs/ping.py";
+  Result base = run(mpirun(2, program, "", out), s.dir());
+  Result with = run(mpirun(2, program, kPreload, out), s.dir());
+  ASSERT_EQ(base.exit_code, 0) << base.err;
+  EXPECT_EQ(with.exit_code, 0) << with.err;
+  EXPECT_EQ(with.out, base.out);
+  std::vector<fs::path> files = records_under(out);
+  ASSERT_EQ(files.size(), 1u) << with.err;
+  hpcmon::record::JobRecord rec = hpcmon::store::read_record(files[0]);
+  const auto* send = row(rec, 0, "MPI_Send");
+  ASSERT_NE(send, nullptr);
+  EXPECT_EQ(send->calls, 5u);
+  EXPECT_EQ(send->bytes, 5u * 80u);
+  ASSERT_NE(row(rec, 1, "MPI_Recv"), nullptr);
+  EXPECT_EQ(row(rec, 1, "MPI_Recv")->bytes, 5u * 80u);
+}
+
 TEST(Preload, AnotherMpiLeavesThePreloadInert) {
   Scratch s;
   const fs::path out = s.dir() / "records";
