@@ -295,8 +295,11 @@ def write_if_changed(path, text):
             return
     except OSError:
         pass
-    with open(path, "w", encoding="utf-8") as f:
+    # Atomic: make may run this rule twice at once for its several outputs.
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
+    os.replace(tmp, path)
 
 
 if __name__ == "__main__":
