@@ -38,7 +38,9 @@ bool trusted(const struct stat& st) {
   return S_ISDIR(st.st_mode) && st.st_uid == 0 && (!(st.st_mode & (S_IWGRP | S_IWOTH)) || (st.st_mode & S_ISVTX));
 }
 
-bool remove_below(int dir, dev_t dev, int depth, std::string* why) {
+// Empties `dir`. Descends only into real directories of `owner` on the same filesystem: a
+// directory the user moved in from elsewhere (another owner's) is left alone.
+bool remove_below(int dir, dev_t dev, uid_t owner, int depth, std::string* why) {
   if (depth > kMaxDepth) {
     *why = "directory tree deeper than 64 levels";
     return false;
@@ -60,14 +62,19 @@ bool remove_below(int dir, dev_t dev, int depth, std::string* why) {
     struct stat st {};
     if (fstatat(dir, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // already gone
     if (S_ISDIR(st.st_mode)) {
-      if (st.st_dev != dev) {
-        *why = "refusing to cross into another filesystem at " + n;
+      if (st.st_dev != dev || st.st_uid != owner) {
+        *why = n + ": " + (st.st_dev != dev ? "another filesystem" : "another owner's directory") + ", left alone";
         ok = false;
         continue;
       }
       Fd sub(openat(dir, n.c_str(), kDirFlags));
-      if (!sub.ok() || !remove_below(sub.get(), dev, depth + 1, why)) {
-        if (!sub.ok()) *why = err("cannot open " + n);
+      struct stat opened {};
+      if (!sub.ok() || fstat(sub.get(), &opened) != 0 || opened.st_ino != st.st_ino || opened.st_dev != dev) {
+        *why = n + ": changed while being removed, left alone";
+        ok = false;
+        continue;
+      }
+      if (!remove_below(sub.get(), dev, owner, depth + 1, why)) {
         ok = false;
         continue;
       }
@@ -206,7 +213,7 @@ bool remove_tree(int parent, const std::string& name, uid_t owner, std::string* 
     *why = name + ": not owned by the job's user, left alone";
     return false;
   }
-  if (!remove_below(dir.get(), st.st_dev, 0, why)) return false;
+  if (!remove_below(dir.get(), st.st_dev, owner, 0, why)) return false;
   if (unlinkat(parent, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
     *why = err(name + ": cannot remove");
     return false;

@@ -132,6 +132,7 @@ TEST_F(SafeDirs, RunDirectoryLifecycle) {
   ASSERT_EQ(mkdir(outside.c_str(), 0755), 0);
   std::ofstream(outside + "/keep") << "x";
   ASSERT_EQ(mkdir((run + "/sub").c_str(), 0700), 0);
+  ASSERT_EQ(chown((run + "/sub").c_str(), kUser, kGroup), 0);
   std::ofstream(run + "/sub/table.mmap") << "data";
   ASSERT_EQ(symlink(outside.c_str(), (run + "/link_dir").c_str()), 0);
   ASSERT_EQ(symlink((outside + "/keep").c_str(), (run + "/sub/link_file").c_str()), 0);
@@ -140,4 +141,18 @@ TEST_F(SafeDirs, RunDirectoryLifecycle) {
   EXPECT_EQ(access((outside + "/keep").c_str(), F_OK), 0);
   EXPECT_TRUE(remove_run_dir(root_ + "/jobs", 99, kUser, &why));      // already gone
   EXPECT_TRUE(remove_run_dir(root_ + "/never", 99, kUser, &why));     // nothing was made
+}
+
+TEST_F(SafeDirs, RemovalLeavesAnotherOwnersDirectoryMovedIn) {
+  std::string why;
+  const std::string run = ensure_run_dir(root_, 5, kUser, kGroup, &why);
+  ASSERT_FALSE(run.empty()) << why;
+  ASSERT_EQ(mkdir((run + "/theirs").c_str(), 0755), 0);
+  ASSERT_EQ(chown((run + "/theirs").c_str(), 12345, 12345), 0);
+  std::ofstream(run + "/theirs/precious") << "x";
+  std::ofstream(run + "/mine") << "x";
+  EXPECT_FALSE(remove_run_dir(root_, 5, kUser, &why));
+  EXPECT_NE(why.find("another owner's directory"), std::string::npos) << why;
+  EXPECT_EQ(access((run + "/theirs/precious").c_str(), F_OK), 0);
+  EXPECT_NE(access((run + "/mine").c_str(), F_OK), 0);  // the rest is still cleaned
 }
