@@ -47,4 +47,7 @@ rm "$records/hpcmontest"
 as_user timeout 60 srun --mpi=pmix -n2 -J spank-user "$heat1d" 30 >/dev/null 2>&1 || fail "srun as hpcmontest failed"
 [[ "$(stat -c '%U %a' "$records/hpcmontest")" == "hpcmontest 2750" ]] || fail "record folder: $(stat -c '%U %a' "$records/hpcmontest")"
 [[ -n "$(records_found "$records/hpcmontest")" ]] || fail "no record of the user's job"
+job="$(job_id_named spank-user)"
+for _ in $(seq 50); do [[ -e "$work/run/$job" ]] || break; sleep 0.1; done
+[[ ! -e "$work/run/$job" ]] || fail "job_epilog left the user's run directory $work/run/$job"
 echo "ok: spank planted symlinks"
