@@ -132,6 +132,8 @@ ExpectedTable parse_expected_table(const std::string& path) {
       table.ranks = static_cast<int>(to_u64(n, path, line_no));
     } else if (word == "threads") {
       table.concurrent_threads = true;
+    } else if (word == "other-calls") {
+      table.other_calls = true;
     } else if (word == "fn") {
       std::string ranks, function;
       if (!(in >> ranks >> function)) fail(path, line_no, "fn needs RANKS FUNCTION CALLS BYTES");
@@ -197,9 +199,9 @@ std::vector<std::string> compare_with_record(const ExpectedTable& table,
     }
   }
   for (const auto& [key, row] : rows) {
-    if (row->calls > 0 && !table.functions.contains(key))
-      errors.push_back(where(key.first, key.second) + std::to_string(row->calls) +
-                       " calls, not in the table");
+    if (row->calls > 0 && !table.functions.contains(key) && (!table.other_calls || row->bytes != 0))
+      errors.push_back(where(key.first, key.second) + std::to_string(row->calls) + " calls, " +
+                       std::to_string(row->bytes) + " bytes, not in the table");
     for (auto& e : check_row_invariants(*row)) errors.push_back(where(key.first, key.second) + e);
   }
   for (auto& e : check_rank_times(rec, table.concurrent_threads)) errors.push_back(std::move(e));

@@ -27,6 +27,7 @@ namespace {
 constexpr const char* kWorkloadDir = HPCMON_WORKLOAD_BIN_DIR;
 constexpr const char* kTableDir = HPCMON_WORKLOAD_TABLE_DIR;
 constexpr const char* kMpirun = HPCMON_MPIEXEC;
+constexpr const char* kPython = HPCMON_WORKLOAD_PYTHON;
 
 struct ScratchDir {
   fs::path path;
@@ -82,6 +83,7 @@ std::string user_name() {
 
 struct Workload {
   const char* name;
+  bool python = false;  // <name>.py in the source folder, else the program mpi_workload_<name>
 };
 
 void PrintTo(const Workload& w, std::ostream* os) { *os << w.name; }
@@ -98,12 +100,15 @@ TEST_P(MpiWorkloads, RecordMatchesHandDerivedTable) {
 
   ScratchDir scratch;
   const fs::path records = scratch.path / "records";
-  const std::string program = std::string(kWorkloadDir) + "/mpi_workload_" + name;
+  // A Python workload runs under Debian's interpreter (the one with mpi4py).
+  const std::vector<std::string> program =
+      GetParam().python ? std::vector<std::string>{kPython, std::string(kTableDir) + "/" + name + ".py"}
+                        : std::vector<std::string>{std::string(kWorkloadDir) + "/mpi_workload_" + name};
   const std::vector<std::string> base_argv = {"timeout", "60", kMpirun, "-np",
                                               std::to_string(table.ranks), "--bind-to", "none"};
 
   std::vector<std::string> plain_argv = base_argv;
-  plain_argv.push_back(program);
+  plain_argv.insert(plain_argv.end(), program.begin(), program.end());
   const CommandResult plain =
       run_command(plain_argv, CommandEnv{{}, {"LD_PRELOAD", "HPCMON_OUTPUT_DIR"}}, scratch.path);
   ASSERT_EQ(plain.exit_code, 0) << "without the preload:\n" << plain.out << plain.err;
@@ -114,7 +119,7 @@ TEST_P(MpiWorkloads, RecordMatchesHandDerivedTable) {
     preload_argv.push_back("-x");
     preload_argv.push_back(name_to_pass);
   }
-  preload_argv.push_back(program);
+  preload_argv.insert(preload_argv.end(), program.begin(), program.end());
   const CommandResult traced = run_command(
       preload_argv, CommandEnv{{{"LD_PRELOAD", preload}, {"HPCMON_OUTPUT_DIR", records.string()}}, {}},
       scratch.path);
@@ -150,7 +155,7 @@ INSTANTIATE_TEST_SUITE_P(Known, MpiWorkloads,
                                            Workload{"icollectives"}, Workload{"split_comm"},
                                            Workload{"datatypes"}, Workload{"traffic_matrix"},
                                            Workload{"many_requests"}, Workload{"intercomm"},
-                                           Workload{"threads"}),
+                                           Workload{"threads"}, Workload{"mpi4py_workload", true}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
