@@ -56,9 +56,13 @@ bool valid_absolute_path(const std::string& path) {
 }
 
 bool valid_interval(const std::string& seconds) {
+  // Plain decimals only (`2`, `0.25`): the ranks parse the same text as YAML.
   if (seconds.empty() || seconds.size() > 32) return false;
+  if (!std::isdigit(static_cast<unsigned char>(seconds.front())) || !std::isdigit(static_cast<unsigned char>(seconds.back())))
+    return false;
+  int dots = 0;
   for (char c : seconds)
-    if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.') return false;
+    if (!std::isdigit(static_cast<unsigned char>(c)) && (c != '.' || ++dots > 1)) return false;
   char* end = nullptr;
   double v = std::strtod(seconds.c_str(), &end);
   return end && *end == '\0' && std::isfinite(v) && v >= 0.01 && v <= 3600;

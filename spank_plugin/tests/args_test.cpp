@@ -72,6 +72,9 @@ TEST(Args, IntervalRange) {
   EXPECT_FALSE(valid_interval("-1"));
   EXPECT_FALSE(valid_interval("nan"));
   EXPECT_FALSE(valid_interval("1.0.0"));
+  EXPECT_FALSE(valid_interval(".5"));
+  EXPECT_FALSE(valid_interval("5."));
+  EXPECT_TRUE(valid_interval("0.5"));
 }
 
 TEST(Args, EventSyntax) {
