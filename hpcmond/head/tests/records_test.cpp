@@ -1,0 +1,135 @@
+// Record scan and merge on real files written by hpcmon::store: rank-0 record + node
+// partials merged into the canonical record, missing nodes flagged after the timeout,
+// damaged and foreign files skipped and logged once, the user taken from the file owner.
+#include <gtest/gtest.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include "harness.hpp"
+#include "hpcmon/head/record_index.hpp"
+
+namespace hpcmon::head {
+namespace {
+
+namespace fs = std::filesystem;
+using test::mpi_record;
+using test::node_partial;
+
+const std::int64_t kStart = 1795813200LL * 1000000000LL;  // 2026-11-27T21:00:00Z
+
+std::string me() { return user_name(::getuid()); }
+
+TEST(Records, RankZeroAndAllNodePartialsMergeIntoTheCanonicalRecord) {
+  test::TempDir dir;
+  Log log(true);
+  RecordIndex index(dir.path(), 3600, log);
+  const auto key = test::key_of("41", "0");
+  const fs::path main = store::record_path(dir.path(), me(), kStart, key);
+  store::write_record(main, mpi_record("41", "0", {"n1", "n2"}, 4, kStart));
+  store::write_record(store::node_partial_path(dir.path(), me(), kStart, key, "n1"),
+                      node_partial("41", "0", "n1", kStart, 3, 2));
+  index.scan(test::now_ns());
+  // One node still missing, timeout one hour away: pending, nothing written.
+  auto jobs = index.jobs();
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ(jobs->front().steps.at(0).merge_state, "pending");
+  EXPECT_EQ(jobs->front().steps.at(0).nodes_missing, std::vector<std::string>{"n2"});
+  EXPECT_EQ(index.stats().merges, 0u);
+
+  store::write_record(store::node_partial_path(dir.path(), me(), kStart, key, "n2"),
+                      node_partial("41", "0", "n2", kStart, 3, 2));
+  index.scan(test::now_ns());
+  jobs = index.jobs();
+  const auto& step = jobs->front().steps.at(0);
+  EXPECT_EQ(step.merge_state, "merged");
+  EXPECT_TRUE(step.nodes_missing.empty());
+  EXPECT_EQ(step.nodes_reported, (std::vector<std::string>{"n1", "n2"}));
+  EXPECT_TRUE(step.exit_status_known);
+  EXPECT_EQ(step.exit_status, 3);  // from the node partials, not rank 0
+  EXPECT_EQ(jobs->front().state, "failed");
+  EXPECT_EQ(index.stats().merges, 1u);
+  // The canonical file on disk now holds the ranks and both node rows.
+  const record::JobRecord merged = store::read_record(main);
+  EXPECT_EQ(merged.ranks.size(), 4u);
+  EXPECT_EQ(merged.nodes.size(), 2u);
+  EXPECT_TRUE(merged.job.exit_status_known);
+  EXPECT_FALSE(merged.job.partial);
+  // A further scan merges nothing again, and neither does a fresh index (a restart).
+  index.scan(test::now_ns());
+  EXPECT_EQ(index.stats().merges, 1u);
+  RecordIndex restarted(dir.path(), 3600, log);
+  restarted.scan(test::now_ns());
+  EXPECT_EQ(restarted.stats().merges, 0u);
+  EXPECT_EQ(restarted.jobs()->front().steps.at(0).merge_state, "merged");
+}
+
+TEST(Records, MissingNodesAreFlaggedAfterTheTimeout) {
+  test::TempDir dir;
+  Log log(true);
+  RecordIndex index(dir.path(), 0, log);  // timeout passed at once
+  const auto key = test::key_of("42", "batch");
+  const fs::path main = store::record_path(dir.path(), me(), kStart, key);
+  store::write_record(main, mpi_record("42", "batch", {"n1", "n2", "n3"}, 3, kStart));
+  store::write_record(store::node_partial_path(dir.path(), me(), kStart, key, "n2"),
+                      node_partial("42", "batch", "n2", kStart, 0, 3));
+  index.scan(test::now_ns());
+  const auto& step = index.jobs()->front().steps.at(0);
+  EXPECT_EQ(step.merge_state, "merged");
+  EXPECT_EQ(step.nodes_missing, (std::vector<std::string>{"n1", "n3"}));
+  EXPECT_TRUE(step.partial);
+  EXPECT_NE(step.partial_reason.find("missing node partials: n1, n3"), std::string::npos)
+      << step.partial_reason;
+  const record::JobRecord merged = store::read_record(main);
+  EXPECT_TRUE(merged.job.partial);
+  EXPECT_NE(merged.job.partial_reason.find("missing node partials: n1, n3"), std::string::npos);
+}
+
+TEST(Records, DamagedAndForeignFilesAreSkippedAndLoggedOnce) {
+  test::TempDir dir;
+  Log log(true);
+  RecordIndex index(dir.path(), 3600, log);
+  const fs::path day = dir.path() / me() / "2026" / "11" / "27";
+  test::write_text(day / "testcl.50.0.r0.0.h5", std::string(4096, '\x5a'), 0640);
+  test::write_text(day / "testcl.51.0.r0.0.h5", "\x89HDF\r\n\x1a\n", 0640);  // truncated HDF5
+  test::write_text(day / "notes.txt", "not a record", 0640);
+  store::write_record(store::record_path(dir.path(), me(), kStart, test::key_of("52", "0")),
+                      mpi_record("52", "0", {"n1"}, 1, kStart));
+  index.scan(test::now_ns());
+  index.scan(test::now_ns());
+  EXPECT_EQ(index.jobs()->size(), 1u);
+  EXPECT_EQ(index.jobs()->front().job, "52");
+  EXPECT_EQ(index.stats().files_skipped, 2u);  // each bad file read once
+  EXPECT_EQ(log.once_count(), 2u);              // and logged once
+}
+
+TEST(Records, TheUserIsTheFileOwnerNotTheAttribute) {
+  ASSERT_EQ(::getuid(), 0u) << "needs root to chown the forged record";
+  const passwd* victim = ::getpwnam("nobody");
+  ASSERT_NE(victim, nullptr);
+  test::TempDir dir;
+  Log log(true);
+  RecordIndex index(dir.path(), 3600, log);
+  // "nobody" writes a record that claims to be root's, in a folder named after root.
+  const fs::path path = store::record_path(dir.path(), "root", kStart, test::key_of("60", "0"));
+  store::write_record(path, mpi_record("60", "0", {"n1"}, 1, kStart, "root"));
+  ASSERT_EQ(::chown(path.c_str(), victim->pw_uid, victim->pw_gid), 0);
+  index.scan(test::now_ns());
+  ASSERT_EQ(index.jobs()->size(), 1u);
+  EXPECT_EQ(index.jobs()->front().user, "nobody");
+}
+
+TEST(Records, SymlinksAreNotFollowed) {
+  test::TempDir dir, elsewhere;
+  Log log(true);
+  RecordIndex index(dir.path(), 3600, log);
+  const fs::path real = elsewhere.path() / "testcl.70.0.r0.0.h5";
+  store::write_record(real, mpi_record("70", "0", {"n1"}, 1, kStart));
+  const fs::path day = dir.path() / me() / "2026" / "11" / "27";
+  fs::create_directories(day);
+  fs::create_symlink(real, day / "testcl.70.0.r0.0.h5");
+  index.scan(test::now_ns());
+  EXPECT_TRUE(index.jobs()->empty());
+}
+
+}  // namespace
+}  // namespace hpcmon::head
