@@ -174,7 +174,9 @@ Fd make_owned_dir(int parent, const std::string& name, uid_t uid, gid_t gid, mod
     *why = err(name + ": cannot create");
     return Fd();
   }
-  Fd dir(openat(parent, name.c_str(), kDirFlags));
+  // O_PATH needs no read permission on the directory itself, so a folder that is already
+  // right can be checked even where root is squashed to nobody (NFS root_squash).
+  Fd dir(openat(parent, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir.ok()) {
     *why = errno == ELOOP || errno == ENOTDIR ? name + ": is a symlink or not a directory, not used"
                                               : err(name + ": cannot open");
@@ -182,20 +184,29 @@ Fd make_owned_dir(int parent, const std::string& name, uid_t uid, gid_t gid, mod
   }
   struct stat st {};
   if (fstat(dir.get(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    *why = err(name + ": cannot stat");
+    *why = name + ": is a symlink or not a directory, not used";
     return Fd();
   }
   if (st.st_uid != 0 && st.st_uid != uid) {
     *why = name + ": owned by uid " + std::to_string(st.st_uid) + ", not by the job's user; not used";
     return Fd();
   }
-  if ((st.st_uid != uid || st.st_gid != gid) && fchown(dir.get(), uid, gid) != 0) {
+  if ((st.st_uid != uid || st.st_gid != gid) && fchownat(dir.get(), "", uid, gid, AT_EMPTY_PATH) != 0) {
     *why = err(name + ": cannot change owner");
     return Fd();
   }
-  if ((st.st_mode & 07777) != mode && fchmod(dir.get(), mode) != 0) {
-    *why = err(name + ": cannot change mode");
-    return Fd();
+  if ((st.st_mode & 07777) != mode) {
+    // fchmod needs a real descriptor: reopen, and make sure it is the same directory.
+    Fd real(openat(parent, name.c_str(), kDirFlags));
+    struct stat again {};
+    if (!real.ok() || fstat(real.get(), &again) != 0 || again.st_ino != st.st_ino || again.st_dev != st.st_dev) {
+      *why = name + ": changed while being set up, not used";
+      return Fd();
+    }
+    if (fchmod(real.get(), mode) != 0) {
+      *why = err(name + ": cannot change mode");
+      return Fd();
+    }
   }
   return dir;
 }

@@ -34,7 +34,8 @@ Fd open_trusted_dir(const std::string& path, bool create, std::string* why);
 // Creates `name` in the directory `parent`, or adopts it when it exists as a real directory
 // owned by root or by `uid`, and gives it owner uid:gid and `mode` (set with fchown/fchmod on
 // the open directory, so setgid bits survive the umask). A symlink, a non-directory or a
-// directory of another owner is refused: an invalid Fd and the reason in *why.
+// directory of another owner is refused: an invalid Fd and the reason in *why. The Fd returned
+// is an O_PATH descriptor (for fstat and *at calls, not for reading).
 Fd make_owned_dir(int parent, const std::string& name, uid_t uid, gid_t gid, mode_t mode, std::string* why);
 
 // Removes the directory `name` of `parent` and everything below it, never following a symlink
