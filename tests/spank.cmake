@@ -4,7 +4,7 @@
 if(NOT TARGET spank_hpcmon)
   return()  # no slurm/spank.h on this machine
 endif()
-foreach(feature srun_record off default_off batch array bad_arg symlink agent_events)
+foreach(feature srun_record off default_off batch array overlap bad_arg symlink agent_events)
   hpcmon_slurm_test(spank_${feature} spank_${feature}.sh)
   set_property(TEST e2e.slurm.spank_${feature} APPEND PROPERTY
                ENVIRONMENT "HPCMON_SPANK_PLUGIN=$<TARGET_FILE:spank_hpcmon>")
