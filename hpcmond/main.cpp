@@ -1,5 +1,5 @@
 // hpcmond: wires the parts together and nothing else. `--agent` runs the node agent
-// (hpcmon/agent.hpp); the head-node daemon is a later part.
+// (hpcmon/agent.hpp); without it, the head-node daemon (hpcmon/head/head.hpp).
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -7,15 +7,21 @@
 
 #include "hpcmon/agent.hpp"
 #include "hpcmon/config.hpp"
+#ifdef HPCMON_WITH_HEAD
+#include "hpcmon/head/head.hpp"
+#endif
 
 namespace {
 
 std::atomic<bool> stop_requested{false};
+std::atomic<bool> reload_requested{false};
 void on_signal(int) { stop_requested = true; }
+void on_hangup(int) { reload_requested = true; }
 
 int usage(const char* message) {
   std::fprintf(stderr,
-               "%s%susage: hpcmond --agent [--config FILE]\n"
+               "%s%susage: hpcmond [--agent] [--config FILE]\n"
+               "  (no mode)      run the head-node daemon\n"
                "  --agent        run the node agent (root service on each compute node)\n"
                "  --config FILE  configuration file (default: $HPCMON_CONFIG, else "
                "/etc/hpcmon/performance_monitoring_config.yaml)\n",
@@ -36,13 +42,30 @@ int main(int argc, char** argv) {
     else if (arg == "--help" || arg == "-h") return usage(""), 0;
     else return usage(("hpcmond: unknown argument " + arg).c_str());
   }
-  if (!agent_mode) {
-    std::fprintf(stderr, "hpcmond: the head-node daemon is not built yet; run the node agent with --agent\n");
-    return 2;
-  }
   hpcmon::config::Config config;
   const std::filesystem::path file =
       config_path.empty() ? hpcmon::config::default_path() : std::filesystem::path(config_path);
+  if (!agent_mode) {
+#ifdef HPCMON_WITH_HEAD
+    try {
+      config = hpcmon::config::load_file(file);
+    } catch (const hpcmon::config::ConfigError& e) {
+      std::fprintf(stderr, "hpcmond: %s\n", e.what());
+      return 2;
+    }
+    struct sigaction stop{}, hangup{};
+    stop.sa_handler = on_signal;
+    hangup.sa_handler = on_hangup;
+    sigaction(SIGTERM, &stop, nullptr);
+    sigaction(SIGINT, &stop, nullptr);
+    sigaction(SIGHUP, &hangup, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+    return hpcmon::head::run(config, stop_requested, &reload_requested);
+#else
+    std::fprintf(stderr, "hpcmond: this build has no head-node daemon; run the node agent with --agent\n");
+    return 2;
+#endif
+  }
   try {
     // The agent acts for jobs as root: HPCMON_* overrides in its environment are ignored.
     config = hpcmon::config::load_file(file, hpcmon::config::Environment::ignore);
