@@ -2,7 +2,11 @@
 //
 // What it is: a PMPI tool that counts, times and sizes every MPI call of a rank, keeps a
 // per-peer traffic matrix, and at MPI_Finalize gathers fixed-size summaries to rank 0,
-// which writes the MPI part of the job record through libhpcmon_mpi_report.so.
+// which writes the MPI part of the job record. Two companion libraries, found beside the
+// preload and dlopen'ed only when needed, hold everything heavy:
+//   libhpcmon_mpi_counters.so  MPI_Init, every rank: configuration (rank 0), counters, binding
+//   libhpcmon_mpi_report.so    MPI_Finalize, rank 0 (or a rank in MPI_Abort): the HDF5 writer
+// Byte accounting: docs/byte-accounting.md.
 // What it owns: the MPI function table (mpi_functions.tsv), the generated wrappers, the
 // per-rank tables, the finalize gather and docs/byte-accounting.md.
 // What it must never do: allocate, lock or make a system call inside a wrapped call (the hot
@@ -10,7 +14,7 @@
 // MPI_Init); change the program's output or exit code. It is a guest in every process:
 // until MPI_Init of the MPI it was built for it only forwards.
 // Talks to: hdf5_store (writes the record), papi_sampler (rank counters) and common
-// (configuration), all three only through the dlopen'ed report library.
+// (configuration), only through the companion libraries.
 //
 // Environment read at MPI_Init:
 //   HPCMON_OUTPUT_DIR  outside Slurm, the record directory (else the config's hpc.record_dir)
