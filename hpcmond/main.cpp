@@ -1,5 +1,7 @@
 // hpcmond: wires the parts together and nothing else. `--agent` runs the node agent
 // (hpcmon/agent.hpp); without it, the head-node daemon (hpcmon/head/head.hpp).
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -77,6 +79,12 @@ int main(int argc, char** argv) {
   if (!config.general.enabled) {
     log.info("general.enabled is false: nothing to do");
     return 0;
+  }
+  // Three /proc descriptors per followed process: take the hard limit, not the soft 1024.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
   }
   struct sigaction sa{};
   sa.sa_handler = on_signal;

@@ -54,6 +54,22 @@ TEST(KillReason, FromTheExitCodeWithoutTaskStatuses) {
   EXPECT_EQ(step(0, 5, 2, {}).kill_reason(), "");
 }
 
+TEST(TaskState, AGoneRootIsNeverSearchedAgainButItsLiveChildrenAre) {
+  TaskState task(0, 0, 500);
+  sampler::ProcessSample root, child;
+  root.pid = 500, root.alive = true, root.cpu_user_s = 2;
+  child.pid = 501, child.alive = true, child.cpu_user_s = 1, child.rss_bytes = 4096;
+  task.observe(root);
+  task.observe(child);
+  EXPECT_EQ(task.roots(), (std::vector<pid_t>{500, 501}));
+  task.retire(500);  // the task's process ended: pid 500 may now be anybody's
+  EXPECT_EQ(task.roots(), (std::vector<pid_t>{501}));
+  const TaskTotals t = task.totals();
+  EXPECT_DOUBLE_EQ(t.cpu_s, 3.0);  // the ended process still counts
+  EXPECT_EQ(t.rss_bytes, 4096u);  // only the living hold memory
+  EXPECT_EQ(t.processes, 1u);
+}
+
 TEST(StepRecord, PartialRecordFields) {
   StepState s = step(60, 60, 143, {signalled(SIGTERM)});
   NodeIdentity node{"host1", "host1.example", 8};

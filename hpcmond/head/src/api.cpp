@@ -144,7 +144,7 @@ Outcome list_jobs(const Services& services, const Request& request) {
 Outcome one_job(const Services& services, const Request& request) {
   const auto id = parse_job_id(request.path_tail);
   if (!id)
-    return bad("id", "not a Slurm job id (12, 12_3, 12+1, 12.batch, 12.0): \"" + request.path_tail + "\"");
+    return bad("id", "not a Slurm job id (12, 12_3, 12+1, 12.batch, 12.0) or local-<host>-<start>-<pid>: \"" + request.path_tail + "\"");
   for (auto& job : all_jobs(services, true)) {
     if (job.value("job", "") != id->job) continue;
     if (!request.sees_all && job.value("user", "") != request.user)

@@ -1,6 +1,7 @@
 // Parsers of API parameters (params.hpp). Pure functions, tested on text.
 #include "hpcmon/head/params.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <ctime>
@@ -115,6 +116,14 @@ std::optional<std::uint64_t> parse_count(std::string_view text, std::uint64_t ma
 
 std::optional<JobId> parse_job_id(std::string_view text) {
   JobId id;
+  // A run outside Slurm: local-<host>-<start>-<pid>, whole (record_stem's character set).
+  if (text.rfind("local-", 0) == 0 && text.size() > 6 && text.size() <= 200) {
+    for (char c : text)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '+')
+        return std::nullopt;
+    id.job = std::string(text);
+    return id;
+  }
   const std::size_t dot = text.find('.');
   std::string_view job = text.substr(0, dot);
   if (dot != std::string_view::npos) {

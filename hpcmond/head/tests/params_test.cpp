@@ -38,13 +38,14 @@ TEST(Params, SlurmJobIdSyntax) {
   };
   for (const Case& c : {Case{"12", "12", ""}, Case{"12_3", "12_3", ""}, Case{"12+1", "12+1", ""},
                         Case{"12.batch", "12", "batch"}, Case{"12.0", "12", "0"},
-                        Case{"12_3.extern", "12_3", "extern"}, Case{"7+1.interactive", "7+1", "interactive"}}) {
+                        Case{"12_3.extern", "12_3", "extern"}, Case{"7+1.interactive", "7+1", "interactive"},
+                        Case{"local-vm-1795813200-42", "local-vm-1795813200-42", ""}}) {
     const auto id = parse_job_id(c.text);
     ASSERT_TRUE(id) << c.text;
     EXPECT_EQ(id->job, c.job);
     EXPECT_EQ(id->step, c.step);
   }
-  for (const char* bad : {"", "x", "12.", "12.foo", "12_", "_3", "12+x", "12_3_4", "../etc", "12.batch.0"})
+  for (const char* bad : {"", "x", "12.", "12.foo", "12_", "_3", "12+x", "12_3_4", "../etc", "12.batch.0", "local-", "local-a/b"})
     EXPECT_FALSE(parse_job_id(bad)) << bad;
 }
 

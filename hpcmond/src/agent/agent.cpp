@@ -267,9 +267,9 @@ struct Agent::Impl {
     if (steps.empty()) return;
     const auto parents = read_parent_map();
     for (auto& [id, step] : steps)
-      for (pid_t root : step.task_pids())
+      for (const auto& [task_pid, root] : step.search_roots())
         for (pid_t p : descendants({root}, parents))
-          if (owners.emplace(p, Owner{id, root}).second) processes.add(p);
+          if (owners.emplace(p, Owner{id, task_pid}).second) processes.add(p);
     for (const auto& sample : processes.sample()) {
       auto owner = owners.find(sample.pid);
       if (owner == owners.end()) {
@@ -279,7 +279,7 @@ struct Agent::Impl {
       StepState* step = step_for(owner->second.step, false);
       TaskState* task = step ? step->task_of_pid(owner->second.root) : nullptr;
       if (!task || !sample.alive) {
-        if (task) task->retire(sample.pid);
+        if (task) task->retire(sample.pid);  // its last totals stay; its pid is nobody's root any more
         processes.remove(sample.pid);
         owners.erase(owner);
         continue;

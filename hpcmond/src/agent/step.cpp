@@ -13,7 +13,16 @@ void TaskState::observe(const sampler::ProcessSample& s) {
   io_seen_ = io_seen_ || s.io_available;
 }
 
+std::vector<pid_t> TaskState::roots() const {
+  std::vector<pid_t> out;
+  if (!root_gone_ && !exited_) out.push_back(pid_);
+  for (const auto& [pid, sample] : live_)
+    if (pid != pid_) out.push_back(pid);
+  return out;
+}
+
 void TaskState::retire(pid_t pid) {
+  if (pid == pid_) root_gone_ = true;
   auto it = live_.find(pid);
   if (it == live_.end()) return;
   retired_cpu_s_ += it->second.cpu_user_s + it->second.cpu_system_s;
@@ -74,9 +83,10 @@ void StepState::task_exit(const TaskEvent& t) {
   tasks_.emplace(t.global_task >= 0 ? t.global_task : static_cast<std::int32_t>(t.pid), std::move(task));
 }
 
-std::vector<pid_t> StepState::task_pids() const {
-  std::vector<pid_t> out;
-  for (const auto& [key, task] : tasks_) out.push_back(task.pid());
+std::vector<std::pair<pid_t, pid_t>> StepState::search_roots() const {
+  std::vector<std::pair<pid_t, pid_t>> out;
+  for (const auto& [key, task] : tasks_)
+    for (pid_t root : task.roots()) out.emplace_back(task.pid(), root);
   return out;
 }
 

@@ -34,6 +34,9 @@ class TaskState {
   void observe(const sampler::ProcessSample& s);  // a reading of one of its processes
   void retire(pid_t pid);                          // that process ended: keep its last totals
   bool follows(pid_t pid) const { return live_.count(pid) != 0; }
+  // Where to look for new descendants: the processes alive at the last reading, and the task's
+  // own pid until it is seen gone (after that the pid may belong to somebody else).
+  std::vector<pid_t> roots() const;
   TaskTotals totals() const;
   void record_tick(std::int64_t t_ns);
   void exited(int status) { exited_ = true, status_ = status; }
@@ -49,7 +52,7 @@ class TaskState {
  private:
   std::int32_t task_, global_;
   pid_t pid_;
-  bool exited_ = false;
+  bool exited_ = false, root_gone_ = false;
   int status_ = 0;
   std::map<pid_t, sampler::ProcessSample> live_;
   bool io_seen_ = false;  // /proc/<pid>/io was readable once: its series stay, ended processes included
@@ -73,8 +76,8 @@ class StepState {
   void task_exit(const TaskEvent& t);
   void end(const StepEnd& e) { end_ = e, ended_ = true; }
 
-  // Pids the agent should follow: every task's pid (descendants are found from them).
-  std::vector<pid_t> task_pids() const;
+  // (task pid, root) pairs to search for descendants: see TaskState::roots().
+  std::vector<std::pair<pid_t, pid_t>> search_roots() const;
   TaskState* task_of_pid(pid_t pid);
   TaskState* task_following(pid_t pid);
   void record_process_tick(std::int64_t t_ns);  // after the readings of one tick
