@@ -14,6 +14,6 @@ job="$(job_id_named spank-badarg)"
 [[ -n "$(find "$records" -name "hpcmontest.$job.0.r0.0.h5")" ]] || fail "no record: $(records_found "$records")"
 for line in "hpcmon: interval: invalid value: fast" "hpcmon: events: invalid value: PAPI_TOT_INS,NOPE" \
   "hpcmon: colour: invalid value: red"; do
-  new_log | grep -qF "$line" || fail "slurmd.log lacks '$line'"
+  new_log | grep -F "$line" >/dev/null || fail "slurmd.log lacks '$line'"
 done
 echo "ok: spank malformed plugstack arguments"

@@ -6,8 +6,11 @@ source "$(dirname "$0")/lib.sh" "$@"
 source "$(dirname "$0")/spank_lib.sh"
 use_plugin "$(test_args) default=on"
 
-srun --help 2>&1 | grep -qE -- '--hpcmon(=|\[=)\[?on\|off\|events' || fail "--hpcmon not in srun --help"
-sbatch --help 2>&1 | grep -q -- '--hpcmon' || fail "--hpcmon not in sbatch --help"
+# Into files first: `grep -q` on a pipe would end the writer early (SIGPIPE, and pipefail).
+srun --help >"$work/srun.help" 2>&1 || true
+sbatch --help >"$work/sbatch.help" 2>&1 || true
+grep -qE -- '--hpcmon=\[on\|off\|events\]' "$work/srun.help" || fail "--hpcmon not in srun --help"
+grep -q -- '--hpcmon' "$work/sbatch.help" || fail "--hpcmon not in sbatch --help"
 
 timeout 60 srun --hpcmon=off --mpi=pmix -n2 "$heat1d" 50 >"$work/stdout" 2>&1 || { cat "$work/stdout"; fail "srun failed"; }
 grep -q "heat1d: 2 ranks, 50 steps" "$work/stdout" || fail "program output changed"
