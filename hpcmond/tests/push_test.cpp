@@ -150,6 +150,23 @@ std::size_t spool_files(const fs::path& dir) {
   return n;
 }
 
+TEST(Push, TheAgentsSpoolStaysWithinItsBoundWhileTheHeadIsAbsent) {
+  const std::uint16_t port = free_port();
+  AgentHarness h("bound", [&](AgentOptions& o) {
+    o.head_url = "http://127.0.0.1:" + std::to_string(port);
+    o.spool_max_bytes = 8192;
+    o.node_interval_s = 0.02;  // about 1 KiB of node samples per push
+    o.push_interval_s = 0.05;
+  });
+  ASSERT_TRUE(wait_for([&] { return h.counters().spool_dropped >= 5; }, 15));
+  std::uint64_t bytes = 0;
+  for (const auto& f : fs::directory_iterator(h.options().spool_dir))
+    if (f.path().extension() == ".json") bytes += f.file_size();
+  EXPECT_LE(bytes, 8192u);
+  EXPECT_GT(bytes, 0u);
+  EXPECT_EQ(h.counters().pushes_sent, 0u);
+}
+
 TEST(Push, SpoolsWhileTheHeadIsAbsentThenReplaysInOrderOnce) {
   const std::uint16_t port = free_port();
   AgentHarness h("push", [&](AgentOptions& o) { o.head_url = "http://127.0.0.1:" + std::to_string(port); });
