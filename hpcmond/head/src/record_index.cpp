@@ -99,9 +99,11 @@ bool RecordIndex::refresh(const fs::path& path, FileState& state) {
   struct stat info{};
   if (::lstat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return false;
   const std::int64_t mtime = info.st_mtim.tv_sec * 1000000000LL + info.st_mtim.tv_nsec;
-  if (state.mtime_ns == mtime && state.size == static_cast<std::uint64_t>(info.st_size) &&
-      (state.readable || state.mtime_ns != 0))
-    return false;
+  if (state.mtime_ns == mtime && state.size == static_cast<std::uint64_t>(info.st_size)) {
+    if (state.owner == info.st_uid) return false;
+    state.owner = info.st_uid;  // chown: same content, another user's record now
+    return true;
+  }
   state.mtime_ns = mtime;
   state.size = static_cast<std::uint64_t>(info.st_size);
   state.owner = info.st_uid;
@@ -218,13 +220,18 @@ void RecordIndex::merge_group(const std::string& group_key, Group& group, std::i
   StepSummary step;
   const record::JobRecord* shown = &base;
   record::JobRecord merged;
-  bool due = !new_partials.empty() || (!main && !partials.empty() && group.merged_partials.empty());
-  if (due && (!missing.empty() || count_short)) {
-    std::int64_t newest = 0;
-    for (const auto& [node, state] : partials) newest = std::max(newest, state->mtime_ns);
-    if (main) newest = std::max(newest, main->mtime_ns);
-    due = now_ns - newest >= merge_timeout_ns_;
-  }
+  const bool incomplete = !missing.empty() || count_short;
+  std::int64_t newest = 0;
+  for (const auto& [node, state] : partials) newest = std::max(newest, state->mtime_ns);
+  if (main) newest = std::max(newest, main->mtime_ns);
+  const bool timed_out = now_ns - newest >= merge_timeout_ns_;
+  // A canonical record already flagged by an earlier merge (this run or a previous one).
+  const bool flagged = main && main->record->job.partial_reason.find("missing node partials") != std::string::npos;
+  bool due = false;
+  if (!new_partials.empty() || (!main && group.merged_partials.empty()))
+    due = !incomplete || timed_out;
+  else
+    due = incomplete && timed_out && !group.merged && !flagged;
   if (due) {
     std::vector<record::JobRecord> parts;
     if (main) parts.push_back(*main->record);
@@ -264,9 +271,10 @@ void RecordIndex::merge_group(const std::string& group_key, Group& group, std::i
                 "cannot write merged record " + target.string() + ": " + error.what());
     }
     for (const auto& [node, state] : partials) group.merged_partials.insert(group.partials[node].string());
+    group.merged = true;
     shown = &merged;
     step.merge_state = "merged";
-  } else if (!group.merged_partials.empty()) {
+  } else if (!group.merged_partials.empty() || group.merged || flagged) {
     step.merge_state = "merged";
     if (main) shown = main->record.get();
   } else {

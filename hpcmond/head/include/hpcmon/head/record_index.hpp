@@ -72,6 +72,7 @@ class RecordIndex {
     std::filesystem::path main;                       // <stem>.h5
     std::map<std::string, std::filesystem::path> partials;  // node -> path
     std::set<std::string> merged_partials;            // partial paths already merged in
+    bool merged = false;                              // merged (possibly flagged) by this run
   };
   bool refresh(const std::filesystem::path& path, FileState& state);
   void merge_group(const std::string& stem_path, Group& group, std::int64_t now_ns);

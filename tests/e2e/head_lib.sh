@@ -1,0 +1,41 @@
+# Shared part of the head daemon's end-to-end tests: start hpcmond-head on a free loopback
+# port with a config written here, query it, stop it pass or fail.
+# Needs: lib.sh sourced first; HPCMON_HEAD_BIN (the hpcmond-head program).
+head_bin="${HPCMON_HEAD_BIN:?HPCMON_HEAD_BIN not set}"
+
+free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_head EXTRA_API_YAML: writes $work/head.yaml and starts the daemon; sets $head_url.
+start_head() {
+  head_port="$(free_port)"
+  cat >"$work/head.yaml" <<YAML
+general:
+  node_sample_interval_s: 0.5
+hpc:
+  record_dir: $records
+api:
+  port: $head_port
+  record_scan_interval_s: 0.5
+  slurm_poll_interval_s: 0.5
+  merge_timeout_s: 2
+  token_file: $work/api.token
+  agent_token_file: $work/agent.token
+$1
+YAML
+  "$head_bin" --config "$work/head.yaml" >"$work/head.log" 2>&1 &
+  head_pid=$!
+  trap 'kill "$head_pid" 2>/dev/null || true; wait "$head_pid" 2>/dev/null || true' EXIT
+  head_url="http://127.0.0.1:$head_port"
+  for _ in $(seq 100); do
+    curl -sf "$head_url/api/v1/health" >/dev/null && return 0
+    sleep 0.1
+  done
+  cat "$work/head.log" >&2
+  fail "hpcmond-head did not answer on $head_url"
+}
+
+# api PATH [curl args...]: the body of a GET.
+api() { local path="$1"; shift; curl -s "$@" "$head_url$path"; }
+
+# jq-like field access through python: jget JSON EXPRESSION (d is the parsed document).
+jget() { "$python" -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Per-user access with MUNGE: a user proves its uid with a credential and sees only its own
+# jobs; another user's job is refused (403); no credential is 401; root sees all.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh" "$@"
+source "$(dirname "$0")/head_lib.sh"
+socket="$cluster_dir/munge/munge.socket.2"
+[[ -S "$socket" ]] || fail "no munged socket at $socket"
+
+# Two records made by real runs: one left to root, one given to hpcmontest.
+for name in acc-root acc-user; do
+  timeout 120 srun --mpi=pmix -n1 -J "$name" \
+    --export=ALL,LD_PRELOAD="$preload",HPCMON_HPC__RECORD_DIR="$records" \
+    "$heat1d" 10 >/dev/null 2>"$work/stderr" || { cat "$work/stderr"; fail "srun failed"; }
+done
+root_job="$(job_id_named acc-root)" user_job="$(job_id_named acc-user)"
+chown hpcmontest "$(find "$records" -name "hpcmontest.$user_job.0.r0.0.h5")"
+
+HPCMON_MUNGE_SOCKET="$socket" start_head "  access: user
+  admin_group: hpcmon-e2e-no-such-group"
+cred() { runuser -u "$1" -- munge -S "$socket" -n; }
+for _ in $(seq 60); do
+  all="$(api /api/v1/jobs -H "X-Munge-Credential: $(munge -S "$socket" -n)")"
+  [[ "$(jget "$all" 'd["data"]["total"]')" == 2 ]] && break
+  sleep 0.1
+done
+[[ "$(jget "$all" 'd["data"]["total"]')" == 2 ]] || fail "root should see both jobs: $all"
+
+mine="$(api /api/v1/jobs -H "X-Munge-Credential: $(cred hpcmontest)")"
+[[ "$(jget "$mine" '[j["job"] for j in d["data"]["jobs"]]')" == "['$user_job']" ]] || fail "hpcmontest sees: $mine"
+code="$(curl -s -o "$work/other" -w '%{http_code}' -H "X-Munge-Credential: $(cred hpcmontest)" "$head_url/api/v1/jobs/$root_job")"
+[[ "$code" == 403 ]] || fail "another user's job gave $code: $(cat "$work/other")"
+code="$(curl -s -o /dev/null -w '%{http_code}' "$head_url/api/v1/jobs")"
+[[ "$code" == 401 ]] || fail "no credential gave $code"
+code="$(curl -s -o /dev/null -w '%{http_code}' -H "X-Munge-Credential: forged" "$head_url/api/v1/jobs")"
+[[ "$code" == 401 ]] || fail "a forged credential gave $code"
+# A credential is single use: replaying one is refused.
+c="$(cred hpcmontest)"
+curl -s -o /dev/null -H "X-Munge-Credential: $c" "$head_url/api/v1/jobs"
+code="$(curl -s -o /dev/null -w '%{http_code}' -H "X-Munge-Credential: $c" "$head_url/api/v1/jobs")"
+[[ "$code" == 401 ]] || fail "a replayed credential gave $code"
+echo "PASS: per-user access"
