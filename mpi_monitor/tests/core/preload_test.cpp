@@ -301,6 +301,30 @@ TEST(Preload, Mpi4pyProgramIsRecorded) {
   EXPECT_EQ(row(rec, 1, "MPI_Recv")->bytes, 5u * 80u);
 }
 
+TEST(Preload, SpawnedWorldIsAPeerWorldOfItsOwn) {
+  Scratch s;
+  const fs::path out = s.dir() / "records";
+  // Processes of two worlds reach each other over TCP only.
+  Result r = run(mpirun(2, kBin + "/mpi_core_spawn", kPreload, out, "OMPI_MCA_btl=self,vader,tcp"), s.dir());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<fs::path> files = records_under(out);
+  ASSERT_EQ(files.size(), 2u) << r.err;  // the parents' world and the children's world
+  int checked = 0;
+  for (const fs::path& f : files) {
+    hpcmon::record::JobRecord rec = hpcmon::store::read_record(f);
+    const bool parents = row(rec, 0, "MPI_Comm_spawn") != nullptr;
+    ASSERT_EQ(rec.traffic.size(), 2u) << f;
+    for (const auto& t : rec.traffic) {
+      EXPECT_EQ(t.dst_world, 1u);  // the other world, never forced into our MPI_COMM_WORLD
+      EXPECT_EQ(t.dst, t.src);
+      EXPECT_EQ(t.messages, parents ? 2u : 1u);
+      EXPECT_EQ(t.bytes, parents ? 48u : 16u);
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2);
+}
+
 TEST(Preload, AnotherMpiLeavesThePreloadInert) {
   Scratch s;
   const fs::path out = s.dir() / "records";
