@@ -84,6 +84,26 @@ TEST(Records, MissingNodesAreFlaggedAfterTheTimeout) {
   EXPECT_NE(merged.job.partial_reason.find("missing node partials: n1, n3"), std::string::npos);
 }
 
+TEST(Records, ARankZeroRecordWithoutAnyPartialIsFlaggedAfterTheTimeout) {
+  test::TempDir dir;
+  Log log(true);
+  const auto key = test::key_of("43", "0");
+  const fs::path main = store::record_path(dir.path(), me(), kStart, key);
+  store::write_record(main, mpi_record("43", "0", {"n1"}, 2, kStart));
+  RecordIndex waiting(dir.path(), 3600, log);
+  waiting.scan(test::now_ns());
+  EXPECT_EQ(waiting.jobs()->front().steps.at(0).merge_state, "pending");
+  RecordIndex index(dir.path(), 0, log);
+  index.scan(test::now_ns());
+  index.scan(test::now_ns());
+  EXPECT_EQ(index.stats().merges, 1u);  // once, not at every scan
+  EXPECT_EQ(index.jobs()->front().steps.at(0).merge_state, "merged");
+  EXPECT_EQ(store::read_record(main).job.partial_reason, "missing node partials: n1");
+  RecordIndex restarted(dir.path(), 0, log);
+  restarted.scan(test::now_ns());
+  EXPECT_EQ(restarted.stats().merges, 0u);  // already flagged on disk
+}
+
 TEST(Records, DamagedAndForeignFilesAreSkippedAndLoggedOnce) {
   test::TempDir dir;
   Log log(true);
