@@ -5,6 +5,9 @@
       Every MPI_*/MPIX_* function libmpi.so exports (nm -D --defined-only, types T/W/i) has a
       table row; every row that is not excluded is exported by the preload, and the preload
       exports nothing but table rows.
+  check_library.py runpath <library>...
+      No RPATH/RUNPATH entry is empty or relative (it would load libraries from the job's
+      working directory into every rank).
   check_library.py dependencies <libhpcmon_mpi.so>
       readelf -d: NEEDED only libc, libdl, libm, libpthread and the C++ runtime; nm: no
       undefined MPI or Open MPI symbol (they are found with dlsym at MPI_Init).
@@ -77,8 +80,22 @@ def dependencies(preload):
     return failures
 
 
+def runpath(*libs):
+    failures = []
+    for lib in libs:
+        dyn = subprocess.run(["readelf", "-d", lib], check=True, capture_output=True, text=True).stdout
+        for kind, value in re.findall(r"\((RPATH|RUNPATH)\)\s+Library r(?:un)?path: \[([^\]]*)\]", dyn):
+            for entry in value.split(":"):
+                if not entry.startswith("/") and not entry.startswith("$ORIGIN"):
+                    failures.append(f"{lib}: {kind} entry '{entry}' is empty or relative")
+    print(f"{len(libs)} libraries checked")
+    return failures
+
+
 def main():
-    if len(sys.argv) == 5 and sys.argv[1] == "coverage":
+    if len(sys.argv) >= 3 and sys.argv[1] == "runpath":
+        failures = runpath(*sys.argv[2:])
+    elif len(sys.argv) == 5 and sys.argv[1] == "coverage":
         failures = coverage(*sys.argv[2:])
     elif len(sys.argv) == 3 and sys.argv[1] == "dependencies":
         failures = dependencies(sys.argv[2])
