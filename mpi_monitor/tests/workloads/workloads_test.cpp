@@ -155,7 +155,8 @@ INSTANTIATE_TEST_SUITE_P(Known, MpiWorkloads,
                                            Workload{"icollectives"}, Workload{"split_comm"},
                                            Workload{"datatypes"}, Workload{"traffic_matrix"},
                                            Workload{"many_requests"}, Workload{"intercomm"},
-                                           Workload{"threads"}, Workload{"mpi4py_workload", true}),
+                                           Workload{"threads"}, Workload{"more_families"},
+                                           Workload{"mpi4py_workload", true}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
