@@ -189,22 +189,20 @@ struct Agent::Impl {
         break;
       case EventKind::step_end: {
         if (ignored.erase(e.id)) return;
-        if (auto f = finished.find(e.id); f != finished.end()) {  // written when its processes vanished
+        if (steps.count(e.id)) {
+          process_tick();  // last readings before the end (may write the step as vanished)
+          node_tick();
+        }
+        if (auto it = steps.find(e.id); it != steps.end()) {
+          it->second.end(e.end);
+          finish(it);
+        } else if (auto f = finished.find(e.id); f != finished.end()) {  // written when its processes vanished
           f->second.state.end(e.end);
           write(f->second.state);
           finished.erase(f);
-          return;
-        }
-        if (!steps.count(e.id)) {
+        } else {
           log.once(Level::info, "end-unknown", "step_end for a step this agent did not follow (" + e.id.text() + ")");
-          return;
         }
-        process_tick();  // last readings before the end
-        node_tick();
-        auto it = steps.find(e.id);
-        if (it == steps.end()) return;  // written by the tick as vanished
-        it->second.end(e.end);
-        finish(it);
         break;
       }
     }
