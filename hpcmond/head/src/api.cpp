@@ -2,6 +2,7 @@
 // return data or a typed error; the adapter in router.cpp writes the envelope.
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 
 #include "hpcmon/head/api.hpp"
 #include "hpcmon/head/params.hpp"
@@ -225,13 +226,31 @@ void register_routes(Router& router, Services& services) {
                 {"slurm", s->slurm != nullptr}};
   });
 
-  router.get("/api/v1/metrics", [s](const Request& request) -> Outcome {
+  // The latest sample changes once per interval while dashboards poll it far more often:
+  // the envelope of the unfiltered answer is rendered once per sample.
+  struct Rendered {
+    std::mutex mutex;
+    std::shared_ptr<const Snapshot> snapshot;
+    std::string body;
+  };
+  auto rendered = std::make_shared<Rendered>();
+  router.get("/api/v1/metrics", [s, rendered](const Request& request) -> Outcome {
     auto snapshot = s->system.latest();
     if (!snapshot) return ApiError{ErrorType::unavailable, "no sample yet", ""};
-    return json{{"node", s->node},
-                {"timestamp", format_time(snapshot->t_ns)},
-                {"interval_s", s->system.interval_s()},
-                {"metrics", snapshot_json(*snapshot, request.param("metric").value_or(""))}};
+    const auto prefix = request.param("metric");
+    auto data = [&] {
+      return json{{"node", s->node},
+                  {"timestamp", format_time(snapshot->t_ns)},
+                  {"interval_s", s->system.interval_s()},
+                  {"metrics", snapshot_json(*snapshot, prefix.value_or(""))}};
+    };
+    if (prefix) return data();
+    std::lock_guard lock(rendered->mutex);
+    if (rendered->snapshot != snapshot) {
+      rendered->body = to_response(Outcome(data())).body;
+      rendered->snapshot = snapshot;
+    }
+    return RawBody{"application/json", rendered->body};
   });
 
   router.get("/api/v1/metrics/history", [s](const Request& request) { return history(*s, request); });

@@ -126,10 +126,13 @@ std::string HttpServer::start(const std::string& address, std::uint16_t port, un
   if (inet_pton(AF_INET, address.c_str(), &bind_address.sin_addr) != 1)
     return "api.listen_address: not an IPv4 address: \"" + address + "\"";
   MHD_Daemon* daemon = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, port, nullptr, nullptr,
+      (threads == 0 ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL
+                   : MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL) | MHD_USE_TURBO,
+      port, nullptr, nullptr,
       &Impl::on_request, this, MHD_OPTION_SOCK_ADDR, &bind_address,
-      MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-      MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, this, MHD_OPTION_END);
+      MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+      MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, this,
+      threads == 0 ? MHD_OPTION_END : MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_END);
   if (!daemon)
     return "cannot listen on " + address + ":" + std::to_string(port) + ": " + std::strerror(errno);
   daemon_ = daemon;

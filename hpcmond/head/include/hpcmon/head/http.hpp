@@ -111,6 +111,7 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
   // Empty on success, else one line saying why it cannot listen. Port 0 picks a free port.
+  // threads: size of the epoll thread pool; 0 means one thread per connection.
   std::string start(const std::string& address, std::uint16_t port, unsigned threads = 1);
   void stop();
   std::uint16_t port() const { return port_; }
