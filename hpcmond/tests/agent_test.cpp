@@ -141,7 +141,8 @@ TEST(Agent, BurningStepGivesRealProcessAndNodeSeries) {
     }
   }
   EXPECT_GT(max_of(find_series(rec, "node", "node1", "mem_used")->values), static_cast<double>(kAllocated));
-  EXPECT_EQ(h.counters().records_written, 1u);
+  // the file is renamed into place a moment before the writer reports back
+  EXPECT_TRUE(wait_for([&] { return h.counters().records_written == 1; }));
   EXPECT_EQ(h.counters().malformed, 0u);
 }
 
