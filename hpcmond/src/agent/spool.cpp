@@ -65,6 +65,8 @@ std::string random_instance() {
 }  // namespace
 
 Spool::Spool(fs::path dir, std::uint64_t max_bytes) : dir_(std::move(dir)), max_bytes_(max_bytes) {
+  std::error_code ec;
+  fs::create_directories(dir_.parent_path(), ec);  // e.g. /var/lib/hpcmon on a fresh node; errors show below
   if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST)
     throw std::runtime_error(dir_.string() + ": mkdir: " + std::strerror(errno));
   struct stat st{};
