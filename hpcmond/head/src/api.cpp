@@ -209,7 +209,9 @@ void register_routes(Router& router, Services& services) {
   Services* s = &services;
   router.set_guard([s](Request& request) -> std::optional<ApiError> {
     if (request.path == "/api/v1/health") return std::nullopt;
-    const Scope scope = request.method == "GET" ? Scope::read : Scope::human_write;
+    const Scope scope = request.path == "/api/v1/agent/push" ? Scope::agent_push
+                        : request.method == "GET"            ? Scope::read
+                                                             : Scope::human_write;
     return std::atomic_load(&s->access)->check(request, scope);
   });
 
@@ -301,6 +303,18 @@ void register_routes(Router& router, Services& services) {
     if (!s->slurm) return ApiError{ErrorType::unavailable, "Slurm is not reachable from this daemon", ""};
     return json{{"cluster", s->cluster}, {"nodes", s->slurm->nodes()},
                 {"partitions", s->slurm->partitions()}};
+  });
+
+  router.post("/api/v1/agent/push", [s](const Request& request) -> Outcome {
+    if (!s->agents) return ApiError{ErrorType::unavailable, "agent pushes are not accepted here", ""};
+    return s->agents->push(request.body);
+  });
+
+  router.get("/api/v1/agents", [s](const Request&) -> Outcome {
+    if (!s->agents) return json{{"agents", json::object()}, {"stored", 0}, {"duplicates", 0}};
+    return json{{"agents", s->agents->live()},
+                {"stored", s->agents->stored()},
+                {"duplicates", s->agents->duplicates()}};
   });
 
   router.get("/metrics", [s](const Request&) -> Outcome {

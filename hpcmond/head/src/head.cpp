@@ -32,6 +32,14 @@ class Periodic {
  public:
   Periodic(double period_s, std::function<void()> work)
       : period_(period_s), work_(std::move(work)), thread_([this] { loop(); }) {}
+  // Runs the work now instead of at the end of the current period.
+  void wake() {
+    {
+      std::lock_guard lock(mutex_);
+      woken_ = true;
+    }
+    wake_.notify_all();
+  }
   ~Periodic() {
     {
       std::lock_guard lock(mutex_);
@@ -48,13 +56,16 @@ class Periodic {
       lock.unlock();
       work_();
       lock.lock();
-    } while (!wake_.wait_for(lock, period_, [this] { return stopping_; }));
+      wake_.wait_for(lock, period_, [this] { return stopping_ || woken_; });
+      woken_ = false;
+    } while (!stopping_);
   }
   std::chrono::duration<double> period_;
   std::function<void()> work_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool woken_ = false;
   std::thread thread_;
 };
 
@@ -75,8 +86,12 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   RecordIndex records(config.hpc.record_dir, config.api.merge_timeout_s, log);
   std::unique_ptr<SlurmCollector> slurm = SlurmCollector::connect(config.api.slurm_poll_interval_s, log);
 
+  std::atomic<Periodic*> scanner_handle{nullptr};
+  AgentStore agents([&] {
+    if (Periodic* scanner = scanner_handle.load()) scanner->wake();
+  });
   Services services{short_host_name(), slurm ? slurm->cluster() : "local", system, records,
-                    slurm.get(), access};
+                    slurm.get(), &agents, access};
   Router router;
   register_routes(router, services);
   HttpServer server(router, static_cast<std::size_t>(config.api.max_body_bytes));
@@ -90,6 +105,7 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   log.info("head daemon listening on " + config.api.listen_address + ":" +
            std::to_string(server.port()) + " (access " + access->mode() + ")");
   Periodic scanner(config.api.record_scan_interval_s, [&] { records.scan(now_ns()); });
+  scanner_handle = &scanner;
   std::unique_ptr<Periodic> poller;
   if (slurm) poller = std::make_unique<Periodic>(config.api.slurm_poll_interval_s, [&] { slurm->poll(); });
 
@@ -107,6 +123,7 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
     }
   }
   server.stop();
+  scanner_handle = nullptr;
   poller.reset();
   system.stop();
   return 0;

@@ -229,3 +229,61 @@ TEST(ApiReload, ABadNewConfigurationIsRefusedAndTheOldOneStays) {
 
 }  // namespace
 }  // namespace hpcmon::head
+
+namespace hpcmon::head {
+namespace {
+
+TEST(AgentPush, NeedsTheAgentTokenStoresEachSequenceOnceAndRecordReadyTriggersAScan) {
+  test::TempDir dir;
+  const std::string human = "h-0123456789abcdef0123", agent = "a-0123456789abcdef0123";
+  test::write_text(dir.path() / "api.token", human + "\n", 0600);
+  test::write_text(dir.path() / "agent.token", agent + "\n", 0600);
+  config::Config config = base_config(dir.path());
+  config.api.record_scan_interval_s = 3600;  // only a notice can make the scan run again
+  test::Daemon daemon(config);
+  const auto url = daemon.url("/api/v1/agent/push");
+  const std::string auth = "Authorization: Bearer " + agent;
+  auto samples = [](std::uint64_t seq, double cpu) {
+    return nlohmann::json{{"v", 1}, {"kind", "samples"}, {"seq", seq},
+                          {"agent", {{"node", "n7"}, {"instance", "3fa9c2d41e07b5a8"}, {"hostname", "n7"}}},
+                          {"sent_ns", 1795814206480333825LL + static_cast<std::int64_t>(seq)},
+                          {"samples", {{"node", {{{"t_ns", 1}, {"cpu_util", cpu}}}},
+                                       {"steps", {{{"cluster", "testcl"}, {"job", "80"}, {"step", "0"}, {"cpu_s", 1.5}}}}}}}
+        .dump();
+  };
+  EXPECT_EQ(http(url, "POST", samples(1, 0.5)).status, 401);
+  EXPECT_EQ(http(url, "POST", samples(1, 0.5), {"Authorization: Bearer " + human}).status, 403);
+  const auto first = http(url, "POST", samples(1, 0.5), {auth});
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.json()["data"]["stored"], true);
+  const auto again = http(url, "POST", samples(1, 0.9), {auth});  // a retry after a lost answer
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.json()["data"]["duplicate"], true);
+  EXPECT_EQ(http(url, "POST", samples(3, 0.7), {auth}).json()["data"]["stored"], true);
+  EXPECT_EQ(http(url, "POST", samples(2, 0.6), {auth}).json()["data"]["stored"], true);  // late, not a duplicate
+  EXPECT_EQ(http(url, "POST", samples(3, 0.1), {auth}).json()["data"]["duplicate"], true);
+  auto bad = nlohmann::json::parse(samples(4, 0.1));
+  bad["v"] = 2;
+  EXPECT_EQ(http(url, "POST", bad.dump(), {auth}).status, 400);
+  EXPECT_EQ(http(url, "POST", "{", {auth}).status, 400);
+  const auto live = http(daemon.url("/api/v1/agents")).json()["data"];
+  EXPECT_EQ(live["stored"], 3);
+  EXPECT_EQ(live["duplicates"], 2);
+  EXPECT_EQ(live["agents"]["n7"]["reading"]["cpu_util"], 0.6);  // the last one received
+  EXPECT_EQ(live["agents"]["n7"]["steps"][0]["job"], "80");
+
+  // A node partial appears; the agent's notice makes the daemon scan now, not in an hour.
+  const std::int64_t start = 1795813200LL * 1000000000LL;
+  store::write_record(store::node_partial_path(dir.path() / "records", user_name(::getuid()), start,
+                                               test::key_of("80", "0"), "n7"),
+                      test::node_partial("80", "0", "n7", start, 0, 1));
+  nlohmann::json notice = {{"v", 1}, {"kind", "record_ready"}, {"seq", 4},
+                           {"agent", {{"node", "n7"}, {"instance", "3fa9c2d41e07b5a8"}}},
+                           {"record", {{"cluster", "testcl"}, {"job", "80"}, {"step", "0"}, {"user", "root"}}}};
+  EXPECT_EQ(http(url, "POST", notice.dump(), {auth}).status, 200);
+  EXPECT_TRUE(test::eventually([&] { return http(daemon.url("/api/v1/jobs/80")).status == 200; }, 2));
+  EXPECT_TRUE(http(daemon.url("/api/v1/agents")).json()["data"]["agents"]["n7"]["steps"].empty());
+}
+
+}  // namespace
+}  // namespace hpcmon::head

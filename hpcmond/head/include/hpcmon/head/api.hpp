@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hpcmon/head/access.hpp"
+#include "hpcmon/head/agent_store.hpp"
 #include "hpcmon/head/http.hpp"
 #include "hpcmon/head/record_index.hpp"
 #include "hpcmon/head/system_collector.hpp"
@@ -37,6 +38,7 @@ struct Services {
   SystemCollector& system;
   RecordIndex& records;
   const ClusterView* slurm = nullptr;
+  AgentStore* agents = nullptr;  // pushes of node agents; null: the push endpoint is 503
   // The current access policy; replaced on SIGHUP reload.
   std::shared_ptr<const Access> access;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

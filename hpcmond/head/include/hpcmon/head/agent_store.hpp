@@ -1,0 +1,47 @@
+// What node agents push (POST /api/v1/agent/push, docs/api.md): the latest node readings and
+// step readings per node, kept in memory, each (node, instance, seq) stored at most once.
+// A "record ready" notice asks the record scan to run now.
+// Never: trusts the user or path of a notice (the scan reads files and their owners itself).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "hpcmon/head/http.hpp"
+
+namespace hpcmon::head {
+
+class AgentStore {
+ public:
+  // `on_record_ready` is called (outside the lock) for each new record notice.
+  explicit AgentStore(std::function<void()> on_record_ready = {})
+      : on_record_ready_(std::move(on_record_ready)) {}
+  // Validates and stores one push; returns the answer's data or a typed error.
+  Outcome push(const std::string& body);
+  // Per node: the agent's last node reading, its time and the running steps' last readings.
+  nlohmann::json live() const;
+  std::uint64_t stored() const;
+  std::uint64_t duplicates() const;
+
+ private:
+  struct Agent {
+    std::uint64_t contiguous = 0;   // every seq up to this one was stored
+    std::set<std::uint64_t> above;  // stored seqs beyond `contiguous`
+    nlohmann::json last_node;       // latest node reading
+    std::map<std::string, nlohmann::json> steps;  // "job.step" -> latest reading
+    std::int64_t last_push_ns = 0;
+  };
+  std::function<void()> on_record_ready_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Agent> agents_;  // "node/instance"
+  std::uint64_t stored_ = 0, duplicates_ = 0;
+};
+
+}  // namespace hpcmon::head
