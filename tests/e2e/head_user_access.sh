@@ -16,6 +16,8 @@ done
 root_job="$(job_id_named acc-root)" user_job="$(job_id_named acc-user)"
 chown hpcmontest "$(find "$records" -name "hpcmontest.$user_job.0.r0.0.h5")"
 
+printf 'h-%s\n' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$work/api.token"
+chmod 600 "$work/api.token"
 HPCMON_MUNGE_SOCKET="$socket" start_head "  access: user
   admin_group: hpcmon-e2e-no-such-group"
 cred() { runuser -u "$1" -- munge -S "$socket" -n; }
@@ -39,4 +41,9 @@ c="$(cred hpcmontest)"
 curl -s -o /dev/null -H "X-Munge-Credential: $c" "$head_url/api/v1/jobs"
 code="$(curl -s -o /dev/null -w '%{http_code}' -H "X-Munge-Credential: $c" "$head_url/api/v1/jobs")"
 [[ "$code" == 401 ]] || fail "a replayed credential gave $code"
+# A service (Prometheus, the web backend) reads everything with the human token.
+svc="$(api /api/v1/jobs -H "Authorization: Bearer $(cat "$work/api.token")")"
+[[ "$(jget "$svc" 'd["data"]["total"]')" == 2 ]] || fail "the human token should see both jobs: $svc"
+code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer wrong-token-0123456789" "$head_url/metrics")"
+[[ "$code" == 403 ]] || fail "a wrong token gave $code"
 echo "PASS: per-user access"
