@@ -48,7 +48,10 @@ std::string papi_cpu_disabled_reason() {
 
 TEST(Counters, HardwareEventsFallBackWithOneReasonLine) {
   auto set = CounterSet::open({"PAPI_TOT_INS", "PAPI_TOT_CYC"});
-  const std::string disabled = papi_cpu_disabled_reason();
+  const bool pmu = access("/sys/bus/event_source/devices/cpu", F_OK) == 0 || access("/sys/devices/cpu", F_OK) == 0;
+  // Without a hardware PMU the presets drop out before PAPI is even loaded.
+  const std::string disabled =
+      pmu ? papi_cpu_disabled_reason() : "no hardware PMU (no /sys/bus/event_source/devices/cpu)";
   if (disabled.empty()) {  // a machine with a PMU: PAPI serves, nothing dropped out
     EXPECT_EQ(set.source(), "papi");
     EXPECT_EQ(set.fallback_reason(), "");
