@@ -73,6 +73,7 @@ void print_text(std::ostream& out, const record::JobRecord& rec, const store::Su
   out << "Counters (source " << e(j.counter_source) << ", quality " << e(j.counter_quality) << "):";
   if (rec.counter_names.empty()) out << " none";
   out << "\n";
+  if (!j.counter_note.empty()) out << "  note: " << e(j.counter_note) << "\n";
   for (const auto& m : s.metrics) {
     bool is_counter = false;
     for (const auto& n : rec.counter_names) is_counter = is_counter || n == m.name;

@@ -89,7 +89,8 @@ json report_json(const record::JobRecord& rec, const store::Summary& s) {
   json counters = json::array();
   for (const auto& name : rec.counter_names)
     if (const auto* m = find_metric(s, name)) counters.push_back(metric_json(*m));
-  out["counters"] = {{"source", rec.job.counter_source}, {"quality", rec.job.counter_quality}, {"stats", counters}};
+  out["counters"] = {{"source", rec.job.counter_source}, {"quality", rec.job.counter_quality},
+                     {"note", rec.job.counter_note}, {"stats", counters}};
   const auto* rss = find_metric(s, "rss_hwm_bytes");
   out["memory"] = {{"hwm_bytes_sum", s.mem_hwm_bytes},
                    {"hwm_bytes_max_rank", rss ? rss->max : 0.0},
@@ -107,6 +108,7 @@ json record_json(const record::JobRecord& rec) {
   out["allocation"] = allocation_json(rec);
   out["counter_source"] = rec.job.counter_source;
   out["counter_quality"] = rec.job.counter_quality;
+  out["counter_note"] = rec.job.counter_note;
   out["counter_names"] = rec.counter_names;
   json ranks = json::array();
   for (const auto& r : rec.ranks)

@@ -44,6 +44,7 @@ JobInfo merge_job_info(const std::vector<JobRecord>& parts) {
     fill_if_empty(j.command_line, o.command_line);
     fill_if_empty(j.counter_source, o.counter_source);
     fill_if_empty(j.counter_quality, o.counter_quality);
+    fill_if_empty(j.counter_note, o.counter_note);
     fill_if_zero(j.allocation.cores, o.allocation.cores);
     fill_if_zero(j.allocation.memory_bytes, o.allocation.memory_bytes);
     fill_if_zero(j.allocation.time_limit_s, o.allocation.time_limit_s);

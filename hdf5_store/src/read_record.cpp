@@ -83,6 +83,7 @@ void read_root(hid_t file, JobRecord& rec) {
   j.exit_status = static_cast<std::int32_t>(i64_attr(file, "exit_status"));
   j.counter_source = str_attr(file, "counter_source");
   j.counter_quality = str_attr(file, "counter_quality");
+  j.counter_note = str_attr(file, "counter_note");  // optional: absent in older records
   j.partial = u64_attr(file, "partial") != 0;
   j.partial_reason = str_attr(file, "partial_reason");
   rec.has_mpi = u64_attr(file, "has_mpi") != 0;

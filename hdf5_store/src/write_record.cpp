@@ -51,6 +51,7 @@ void write_root_attributes(hid_t file, const JobRecord& rec) {
   h5::write_attr_i32(file, "exit_status", j.exit_status);
   h5::write_attr_str(file, "counter_source", j.counter_source);
   h5::write_attr_str(file, "counter_quality", j.counter_quality);
+  if (!j.counter_note.empty()) h5::write_attr_str(file, "counter_note", j.counter_note);  // optional
   h5::write_attr_u8(file, "partial", j.partial ? 1 : 0);
   h5::write_attr_str(file, "partial_reason", j.partial_reason);
   h5::write_attr_u8(file, "has_mpi", rec.has_mpi ? 1 : 0);

@@ -68,6 +68,7 @@ eq((top[0]["calls"], top[0]["bytes"], top[0]["total_s"], top[0]["errors"]), (40,
 eq((top[1]["calls"], top[1]["bytes"], top[1]["total_s"]), (400, 400 * 4096, 4.0), "send")
 eq(r["imbalance"]["mpi_s"], 2.0, "mpi imbalance"); eq(r["imbalance"]["wall_s"], 1.0, "wall imbalance")
 eq(r["counters"]["source"], "perf_event", "counter source")
+eq(r["counters"]["note"], "papi: PAPI_TOT_CYC, PAPI_TOT_INS: no hardware PMU (no /sys/bus/event_source/devices/cpu)", "counter note")
 eq([c["name"] for c in r["counters"]["stats"]], ["task_clock_ns", "page_faults"], "counters")
 eq(r["counters"]["stats"][1]["mean"], 2500.0, "page faults mean")
 eq(r["memory"]["hwm_bytes_max_rank"], float(4 << 30), "max rank hwm"); eq(r["memory"]["hwm_rank"], 3, "hwm rank")
@@ -77,6 +78,7 @@ PY
   expect_exit 0 report "$dir/known.h5"
   grep -q '^MPI: 30.0% of the time in MPI$' "$dir/out" || fail "text report: $(cat "$dir/out")"
   grep -q 'MPI_Allreduce *40 *320 *6.000 *50.0' "$dir/out" || fail "text report top function"
+  grep -q '^  note: papi: PAPI_TOT_CYC, PAPI_TOT_INS: no hardware PMU' "$dir/out" || fail "text report counter note"
   ;;
 export)
   expect_exit 0 export "$dir/known.h5" --format csv

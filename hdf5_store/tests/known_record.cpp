@@ -30,6 +30,7 @@ record::JobRecord known_record() {
   j.exit_status = 0;
   j.counter_source = "perf_event";
   j.counter_quality = "software";
+  j.counter_note = "papi: PAPI_TOT_CYC, PAPI_TOT_INS: no hardware PMU (no /sys/bus/event_source/devices/cpu)";
   rec.has_mpi = true;
   rec.counter_names = {"task_clock_ns", "page_faults"};
   const double mpi_s[4] = {1, 2, 3, 6};

@@ -38,6 +38,7 @@ inline void expect_same_record(const record::JobRecord& a, const record::JobReco
   EXPECT_EQ(x.exit_status, y.exit_status);
   EXPECT_EQ(x.counter_source, y.counter_source);
   EXPECT_EQ(x.counter_quality, y.counter_quality);
+  EXPECT_EQ(x.counter_note, y.counter_note);
   EXPECT_EQ(x.partial, y.partial);
   EXPECT_EQ(x.partial_reason, y.partial_reason);
   EXPECT_EQ(a.has_mpi, b.has_mpi);

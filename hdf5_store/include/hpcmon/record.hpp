@@ -49,6 +49,7 @@ struct JobInfo {
   std::int32_t exit_status = 0;
   std::string counter_source;   // "papi", "perf_event" or "proc": best source used
   std::string counter_quality;  // "exact", "scaled" (multiplexed), "software", "unavailable"
+  std::string counter_note;     // one line: why a better counter source dropped out; empty if none
   bool partial = false;
   std::string partial_reason;   // e.g. "missing ranks 6-7"
 };
