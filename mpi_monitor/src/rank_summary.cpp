@@ -42,8 +42,8 @@ RankRows summarize_rank(const RankContext& s) {
   me->rank = s.rank;
   me->pid = getpid();
   host_names(me->node, me->hostname);
-  me->numa_node = -1;
-  if (s.counters_api) s.counters_api->binding(me->cpuset, sizeof me->cpuset, &me->numa_node);
+  copy(me->cpuset, sizeof me->cpuset, s.cpuset);
+  me->numa_node = s.numa_node;
   me->wall_s = double(now_ns(CLOCK_MONOTONIC) - s.mono0) * 1e-9;
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -108,6 +108,7 @@ RankRows summarize_rank(const RankContext& s) {
     }
     copy(me->counter_source, sizeof me->counter_source, c.source);
     copy(me->counter_quality, sizeof me->counter_quality, c.quality);
+    copy(me->counter_note, sizeof me->counter_note, c.note);
   }
   return rows;
 }

@@ -1,5 +1,7 @@
-// The interface between the light preload and libhpcmon_mpi_report.so, the heavy part it
-// dlopens at MPI_Init from its own directory. Both are built together, so C++ types cross
+// The interface between the light preload and its companion libraries, dlopen'ed from its own
+// directory: libhpcmon_mpi_config.so (rank 0 at MPI_Init, then unloaded), libhpcmon_mpi_counters.so
+// (every rank at MPI_Init) and libhpcmon_mpi_report.so (the writing rank at MPI_Finalize). Each
+// fills its part of the table below and leaves the rest null. Both are built together, so C++ types cross
 // the boundary; the entry point is one extern "C" symbol returning this table.
 // Nothing here may throw across the boundary: every function catches and reports.
 #pragma once
@@ -10,7 +12,7 @@
 
 namespace hpcmon::mpi {
 
-inline constexpr int kReportAbi = 1;
+inline constexpr int kReportAbi = 2;
 
 struct ReportConfig {
   bool enabled = true;
@@ -25,6 +27,7 @@ struct CounterReading {
   char names[kMaxCounters][kNameLen] = {};
   char source[16] = {};
   char quality[16] = {};
+  char note[kNoteLen] = {};  // the sampler's one-line fallback reason, empty when PAPI serves
 };
 
 struct ReportApi {
@@ -35,8 +38,6 @@ struct ReportApi {
   void* (*counters_start)(const char* events_csv);
   void (*counters_read)(void* handle, CounterReading* out);
   void (*counters_close)(void* handle);
-  // Where the calling thread is bound: hwloc list syntax and NUMA node (-1 unknown).
-  void (*binding)(char* cpuset, std::size_t cap, int* numa_node);
   // Rank 0: builds and writes the record; true and the file path, or false and one line.
   bool (*write_record)(const GatheredJob* job, char* path_or_error, std::size_t cap);
 };

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "binding.hpp"
 #include "comm_cache.hpp"
 #include "lifecycle.hpp"
 #include "mpi_api.hpp"
@@ -40,7 +41,7 @@ struct InitBlock {
 };
 
 struct Session {
-  const ReportApi* report = nullptr;  // libhpcmon_mpi_counters.so: config, counters, binding
+  const ReportApi* report = nullptr;  // libhpcmon_mpi_counters.so: the rank's counters
   const ReportApi* writer = nullptr;  // libhpcmon_mpi_report.so: loaded by the writing rank only
   char report_problem[600] = {};
   char config_problem[512] = {};
@@ -51,6 +52,8 @@ struct Session {
   std::int64_t mono0 = 0, start_ns = 0;
   std::int64_t offset_init_ns = 0;
   rusage usage0{};
+  char cpuset[kNameLen] = {};  // taken at MPI_Init: nothing topology-related runs at MPI_Finalize
+  int numa_node = -1;
   char record_dir[1024] = {};
   int pcontrol_level = 1;
   bool finished = false;
@@ -80,7 +83,8 @@ bool launcher_says_rank0() {
 }
 
 // One of the preload's companion libraries, from the preload's own directory.
-const ReportApi* load_companion(const char* file, char* problem, std::size_t cap) {
+// With `handle`, the caller may dlclose it when done.
+const ReportApi* load_companion(const char* file, char* problem, std::size_t cap, void** handle = nullptr) {
   Dl_info self{};
   if (!dladdr(reinterpret_cast<void*>(&session_start), &self) || !self.dli_fname) {
     copy(problem, cap, "cannot locate libhpcmon_mpi.so itself (dladdr)");
@@ -101,6 +105,7 @@ const ReportApi* load_companion(const char* file, char* problem, std::size_t cap
     std::snprintf(problem, cap, "%s is from another build", lib.c_str());
     return nullptr;
   }
+  if (handle) *handle = h;
   return api;
 }
 
@@ -180,6 +185,8 @@ RankContext rank_context(const Session& s, std::int64_t offset_final_ns) {
   c.ns_per_tick = tsc1 > s.tsc0 ? double(mono1 - s.mono0) / double(tsc1 - s.tsc0) : 0.0;
   c.offset_init_ns = s.offset_init_ns;
   c.offset_final_ns = offset_final_ns;
+  std::memcpy(c.cpuset, s.cpuset, sizeof c.cpuset);
+  c.numa_node = s.numa_node;
   c.counters_api = s.report;
   c.counters = s.counters;
   return c;
@@ -249,14 +256,18 @@ void session_start(int init_function, std::uint64_t init_ticks) {
   s.tsc0 = __rdtsc();
   s.mono0 = now_ns(CLOCK_MONOTONIC);
   getrusage(RUSAGE_SELF, &s.usage0);
+  current_binding(s.cpuset, sizeof s.cpuset, &s.numa_node);
   g_mpi.Comm_dup(g_mpi.comm_world, &s.comm);
 
   InitBlock block{};
   if (s.rank == 0) {
-    s.report = load_companion("libhpcmon_mpi_counters.so", s.report_problem, sizeof s.report_problem);
+    // Unloaded at once: yaml-cpp and the event-name check's libpapi must not stay in rank 0.
+    void* handle = nullptr;
+    const ReportApi* config = load_companion("libhpcmon_mpi_config.so", s.report_problem, sizeof s.report_problem, &handle);
     ReportConfig cfg;
-    if (s.report) {
-      s.report->load_config(&cfg);
+    if (config) {
+      config->load_config(&cfg);
+      dlclose(handle);
     } else if (const char* dir = std::getenv("HPCMON_OUTPUT_DIR")) {
       copy(cfg.record_dir, sizeof cfg.record_dir, dir);  // no configuration: defaults
     }
@@ -275,7 +286,7 @@ void session_start(int init_function, std::uint64_t init_ticks) {
   g_world_uids[0] = block.world_uid;
   s.start_ns = block.start_ns;
   copy(s.record_dir, sizeof s.record_dir, block.record_dir);
-  if (s.rank != 0) s.report = load_companion("libhpcmon_mpi_counters.so", s.report_problem, sizeof s.report_problem);
+  s.report = load_companion("libhpcmon_mpi_counters.so", s.report_problem, sizeof s.report_problem);
   s.offset_init_ns = clock_offset(s);
   if (s.report) s.counters = s.report->counters_start(block.events);
 

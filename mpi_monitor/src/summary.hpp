@@ -12,6 +12,7 @@ namespace hpcmon::mpi {
 
 inline constexpr int kMaxCounters = 16;
 inline constexpr int kNameLen = 64;
+inline constexpr int kNoteLen = 256;
 
 struct RankSummary {
   std::int32_t rank;
@@ -32,6 +33,7 @@ struct RankSummary {
   char counter_names[kMaxCounters][kNameLen];
   char counter_source[16];
   char counter_quality[16];
+  char counter_note[kNoteLen];  // why a better counter source dropped out, one line
 };
 
 struct FunctionSummary {

@@ -1,55 +1,20 @@
-// libhpcmon_mpi_counters.so: what the MPI preload needs from the product at MPI_Init, in
-// every rank: the configuration (read by rank 0 only), the rank's own counters (papi_sampler)
-// and its CPU binding. The record writer (HDF5) lives apart in libhpcmon_mpi_report.so,
-// loaded by rank 0 at MPI_Finalize only, so that ranks do not carry HDF5 while they run.
+// libhpcmon_mpi_counters.so: the rank's own counters (papi_sampler), started in every rank at
+// MPI_Init. Linked --as-needed: the sampler loads libpapi (and libpfm's ~1.1 MiB of relocated
+// tables) only when a configured event needs PAPI, and hwloc is not linked at all.
 // Nothing it does may reach the program: every exception stops here.
-#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "hpcmon/config.hpp"
 #include "hpcmon/sampler.hpp"
-#include "record_key.hpp"
 #include "report_api.hpp"
 
 namespace hpcmon::mpi {
 namespace {
 
 void copy(char* dst, std::size_t cap, const std::string& src) { std::snprintf(dst, cap, "%s", src.c_str()); }
-
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-void load_config(ReportConfig* out) {
-  config::Config cfg;
-  try {
-    std::filesystem::path path = config::default_path();
-    std::error_code ec;
-    if (std::filesystem::exists(path, ec)) {
-      cfg = config::load_file(path);
-    } else {
-      cfg = config::defaults();
-      config::apply_environment(cfg);
-    }
-  } catch (const std::exception& e) {
-    copy(out->problem, sizeof out->problem, std::string(e.what()) + "; using defaults");
-    cfg = config::defaults();
-  }
-  out->enabled = cfg.general.enabled;
-  std::string events;
-  for (const std::string& e : cfg.hpc.events) events += (events.empty() ? "" : ",") + e;
-  copy(out->events, sizeof out->events, events);
-  std::string dir = cfg.hpc.record_dir;
-  if (!under_slurm() && !env("HPCMON_OUTPUT_DIR").empty()) dir = env("HPCMON_OUTPUT_DIR");
-  copy(out->record_dir, sizeof out->record_dir, dir);
-}
 
 void* counters_start(const char* events_csv) {
   try {
@@ -78,6 +43,7 @@ void counters_read(void* handle, CounterReading* out) {
     }
     copy(out->source, sizeof out->source, set->source());
     copy(out->quality, sizeof out->quality, set->quality());
+    copy(out->note, sizeof out->note, set->fallback_reason());
   } catch (...) {
     out->count = 0;
   }
@@ -92,18 +58,7 @@ void counters_close(void* handle) {
   }
 }
 
-void binding(char* cpuset, std::size_t cap, int* numa_node) {
-  try {
-    sampler::Binding b = sampler::current_binding();
-    copy(cpuset, cap, b.cpuset);
-    *numa_node = b.numa_node;
-  } catch (...) {
-    *numa_node = -1;
-  }
-}
-
-const ReportApi kApi = {kReportAbi, load_config, counters_start, counters_read, counters_close, binding,
-                        nullptr};
+const ReportApi kApi = {kReportAbi, nullptr, counters_start, counters_read, counters_close, nullptr};
 
 }  // namespace
 }  // namespace hpcmon::mpi

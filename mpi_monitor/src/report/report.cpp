@@ -60,6 +60,7 @@ record::JobRecord build_record(const GatheredJob& g) {
   job.partial_reason = g.partial_reason ? g.partial_reason : "";
   job.counter_source = g.ranks[0].counter_source;
   job.counter_quality = g.ranks[0].counter_quality[0] ? g.ranks[0].counter_quality : "unavailable";
+  job.counter_note = g.ranks[0].counter_note;  // rank 0's reason: every rank runs the same configuration
 
   std::set<std::string> nodes;
   for (int i = 0; i < g.rank_count; ++i) nodes.insert(g.ranks[i].node);
@@ -153,7 +154,7 @@ bool write_record(const GatheredJob* g, char* result, std::size_t cap) {
   return false;
 }
 
-const ReportApi kApi = {kReportAbi, nullptr, nullptr, nullptr, nullptr, nullptr, write_record};
+const ReportApi kApi = {kReportAbi, nullptr, nullptr, nullptr, nullptr, write_record};
 
 }  // namespace
 }  // namespace hpcmon::mpi

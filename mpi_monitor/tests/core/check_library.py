@@ -11,6 +11,9 @@
   check_library.py dependencies <libhpcmon_mpi.so>
       readelf -d: NEEDED only libc, libdl, libm, libpthread and the C++ runtime; nm: no
       undefined MPI or Open MPI symbol (they are found with dlsym at MPI_Init).
+  check_library.py counters <libhpcmon_mpi_counters.so>
+      The companion every rank loads at MPI_Init: no NEEDED libpapi, libpfm or libhwloc (libpapi
+      is dlopen'ed only when an event needs it) and no undefined PAPI_ or hwloc_ symbol.
 """
 import re
 import subprocess
@@ -80,6 +83,18 @@ def dependencies(preload):
     return failures
 
 
+def counters(lib):
+    dyn = subprocess.run(["readelf", "-d", lib], check=True, capture_output=True, text=True).stdout
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dyn)
+    failures = [f"NEEDED {n}: loaded in every rank, PAPI must wait for an event that needs it"
+                for n in needed if re.match(r"lib(papi|pfm|hwloc|hdf5|yaml)", n)]
+    undefined = subprocess.run(["nm", "-D", "--undefined-only", lib], check=True,
+                               capture_output=True, text=True).stdout.split()
+    failures += [f"undefined symbol {sym}" for sym in undefined if re.match(r"(PAPI_|hwloc_|H5)", sym)]
+    print("NEEDED:", ", ".join(needed))
+    return failures
+
+
 def runpath(*libs):
     failures = []
     for lib in libs:
@@ -99,6 +114,8 @@ def main():
         failures = coverage(*sys.argv[2:])
     elif len(sys.argv) == 3 and sys.argv[1] == "dependencies":
         failures = dependencies(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "counters":
+        failures = counters(sys.argv[2])
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -254,6 +254,49 @@ TEST(Preload, StacksWithOmpitrace) {
   EXPECT_EQ(row(rec, 1, "MPI_Recv")->calls, 6u);
 }
 
+bool has_hardware_pmu() {
+  return fs::exists("/sys/bus/event_source/devices/cpu") || fs::exists("/sys/devices/cpu");
+}
+
+// perf:: events go to perf_event_open; presets need PAPI only with a hardware PMU. The reason a
+// preset dropped out is the record's counter_note, and the binding is taken without hwloc.
+TEST(Preload, CountersLoadPapiOnlyWhenAnEventNeedsIt) {
+  Scratch s;
+  const fs::path out = s.dir() / "records";
+  Result r = run(mpirun(2, kBin + "/mpi_core_ping 2 maps", kPreload, out,
+                        "HPCMON_HPC__EVENTS=PAPI_TOT_INS,perf::task-clock"),
+                 s.dir());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const bool pmu = has_hardware_pmu();
+  for (int rank : {0, 1}) {
+    const std::string papi = pmu ? "1" : "0";
+    // (libhwloc is Open MPI's own dependency: mapped with or without the preload.)
+    EXPECT_EQ(lines_with(r.out, "ping: rank " + std::to_string(rank) + " maps libpapi " + papi + " libpfm " + papi).size(),
+              1u)
+        << r.out;
+  }
+  std::vector<fs::path> files = records_under(out);
+  ASSERT_EQ(files.size(), 1u) << r.err;
+  hpcmon::record::JobRecord rec = hpcmon::store::read_record(files[0]);
+  if (!pmu) {
+    EXPECT_EQ(rec.job.counter_source, "perf_event");
+    // The rest of the line is perf_event's own word on the preset it cannot open either.
+    EXPECT_EQ(rec.job.counter_note.rfind("papi: PAPI_TOT_INS: no hardware PMU (no /sys/bus/event_source/devices/cpu)", 0),
+              0u)
+        << rec.job.counter_note;
+    EXPECT_EQ(rec.job.counter_note.find('\n'), std::string::npos);
+    EXPECT_EQ(rec.counter_names, std::vector<std::string>{"perf::task-clock"});
+  }
+  ASSERT_EQ(rec.ranks.size(), 2u);
+  for (const auto& rank : rec.ranks) {
+    EXPECT_FALSE(rank.cpuset.empty()) << rank.rank;  // "0", "1" or "0-1", as mpirun bound it
+    EXPECT_EQ(rank.cpuset.find_first_not_of("0123456789,-"), std::string::npos) << rank.cpuset;
+    if (fs::exists("/sys/devices/system/node/node0") && !fs::exists("/sys/devices/system/node/node1")) {
+      EXPECT_EQ(rank.numa_node, 0) << rank.cpuset;  // one NUMA node holds every CPU
+    }
+  }
+}
+
 TEST(Preload, MissingCompanionLibrariesLeaveTheProgramAlone) {
   Scratch s;
   // The preload alone in a folder: neither libhpcmon_mpi_counters.so nor the writer beside it.
