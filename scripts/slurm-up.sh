@@ -2,8 +2,8 @@
 # Starts a private single-node Slurm (munged, slurmctld, slurmd on 127.0.0.1) whose whole
 # state lives in DIR. Idempotent: a cluster already up in DIR is left running.
 #   usage: slurm-up.sh DIR            then: source DIR/env.sh
-# Knobs: HPCMON_SLURM_PLUGSTACK=FILE (copied to DIR/etc/plugstack.conf; slurmd restarted so
-#        job_prolog/epilog see it), HPCMON_SLURM_CPUS=N (advertise N CPUs, default: real ones),
+# Knobs: HPCMON_SLURM_PLUGSTACK=FILE (copied to DIR/etc/plugstack.conf, empty without it;
+#        slurmd restarted when it changes, so job_prolog/epilog see it), HPCMON_SLURM_CPUS=N (advertise N CPUs, default: real ones),
 #        HPCMON_SLURM_CTLD_PORT / HPCMON_SLURM_SLURMD_PORT (default 6817 / 6818).
 set -euo pipefail
 
@@ -98,14 +98,13 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
 mv "$dir/etc/slurm.conf.new" "$dir/etc/slurm.conf"
 
+# The plugin stack is always the one asked for (none by default), so a cluster reused
+# after another test's plugin configuration starts clean.
 restart_slurmd=0
-if [[ -n "${HPCMON_SLURM_PLUGSTACK:-}" ]]; then
-  if ! cmp -s "$HPCMON_SLURM_PLUGSTACK" "$dir/etc/plugstack.conf" 2>/dev/null; then
-    cp "$HPCMON_SLURM_PLUGSTACK" "$dir/etc/plugstack.conf"
-    restart_slurmd=1  # slurmd reads plugstack.conf only at its start
-  fi
-elif [[ ! -e "$dir/etc/plugstack.conf" ]]; then
-  : >"$dir/etc/plugstack.conf"
+plugstack="${HPCMON_SLURM_PLUGSTACK:-/dev/null}"
+if ! cmp -s "$plugstack" "$dir/etc/plugstack.conf" 2>/dev/null; then
+  cp "$plugstack" "$dir/etc/plugstack.conf"
+  restart_slurmd=1  # slurmd reads plugstack.conf only at its start
 fi
 
 cat >"$dir/env.sh" <<EOF
@@ -123,8 +122,9 @@ fi
 wait_for 20 "slurmctld" bash -c 'scontrol ping | grep -q "is UP"'
 
 if ((restart_slurmd)) && alive "$dir/run/slurmd.pid" slurmd; then
-  kill "$(cat "$dir/run/slurmd.pid")"
-  wait_for 20 "slurmd to stop" bash -c "! [[ -r /proc/$(cat "$dir/run/slurmd.pid")/comm ]]"
+  old_slurmd="$(cat "$dir/run/slurmd.pid")"
+  kill "$old_slurmd"
+  wait_for 20 "slurmd to stop" bash -c "! [[ -r /proc/$old_slurmd/comm ]]"
 fi
 if ! alive "$dir/run/slurmd.pid" slurmd; then
   slurmd -f "$SLURM_CONF" -N "$host"

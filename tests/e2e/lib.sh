@@ -1,6 +1,9 @@
 # Shared set-up of the end-to-end tests. Usage: source lib.sh CLUSTER_DIR PRELOAD HPCMON HEAT1D WORKDIR
 cluster_dir="$1" preload="$2" hpcmon="$3" heat1d="$4" work="$5"
 python="${HPCMON_PYTHON:-/usr/bin/python3}"
+# These tests run without the SPANK plugin: make sure the shared cluster has none listed
+# (slurm-up.sh is idempotent and resets the plugin stack when another test left one).
+bash "$(dirname "${BASH_SOURCE[0]}")/../../scripts/slurm-up.sh" "$cluster_dir" >/dev/null
 # shellcheck disable=SC1091
 source "$cluster_dir/env.sh"
 [[ -n "${SLURM_CONF:-}" ]] || { echo "FAIL: SLURM_CONF not set" >&2; exit 1; }
@@ -13,7 +16,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 job_id_named() { scontrol -o show job | sed -nE "s/^JobId=([0-9]+) .*JobName=$1 .*/\1/p" | sort -n | tail -1; }
 
 # One field of `scontrol show job`, e.g. job_field 12 NumNodes
-job_field() { scontrol -o show job "$1" | tr ' ' '\n' | sed -nE "s/^$2=//p" | head -1; }
+job_field() { scontrol -o show job "$1" | tr ' ' '\n' | sed -nE "0,/^$2=/s/^$2=//p"; }
 
 # hpcmon's JSON export of a record, for python checks.
 export_json() { "$hpcmon" export "$1" --format json; }

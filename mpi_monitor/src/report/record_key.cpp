@@ -10,11 +10,13 @@ std::string process_env(const char* name) {
   return v ? v : "";
 }
 
-// Slurm's special step ids (SLURM_BATCH_SCRIPT, SLURM_EXTERN_CONT, SLURM_INTERACTIVE_STEP).
+// Slurm's special step ids as numbers: SLURM_BATCH_SCRIPT 0xfffffffb, SLURM_EXTERN_CONT
+// 0xfffffffc, SLURM_INTERACTIVE_STEP 0xfffffffa (slurm.h of 20.11 and later). A batch
+// script's environment has no SLURM_STEP_ID at all.
 std::string step_name(const std::string& id) {
-  if (id.empty() || id == "4294967294" || id == "batch") return "batch";
-  if (id == "4294967295" || id == "extern") return "extern";
-  if (id == "4294967293" || id == "interactive") return "interactive";
+  if (id.empty() || id == "4294967291" || id == "batch") return "batch";
+  if (id == "4294967292" || id == "extern") return "extern";
+  if (id == "4294967290" || id == "interactive") return "interactive";
   return id;
 }
 

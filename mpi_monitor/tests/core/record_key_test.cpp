@@ -41,9 +41,9 @@ TEST(RecordKey, ArrayAndHeterogeneousJobs) {
 
 TEST(RecordKey, SpecialSteps) {
   EXPECT_EQ(key_for({{"SLURM_JOB_ID", "1"}}).step, "batch");
-  EXPECT_EQ(key_for({{"SLURM_JOB_ID", "1"}, {"SLURM_STEP_ID", "4294967294"}}).step, "batch");
-  EXPECT_EQ(key_for({{"SLURM_JOB_ID", "1"}, {"SLURM_STEP_ID", "4294967295"}}).step, "extern");
-  EXPECT_EQ(key_for({{"SLURM_JOB_ID", "1"}, {"SLURM_STEP_ID", "4294967293"}}).step, "interactive");
+  EXPECT_EQ(key_for({{"SLURM_JOB_ID", "1"}, {"SLURM_STEP_ID", "4294967291"}}).step, "batch");
+  EXPECT_EQ(key_for({{"SLURM_JOB_ID", "1"}, {"SLURM_STEP_ID", "4294967292"}}).step, "extern");
+  EXPECT_EQ(key_for({{"SLURM_JOB_ID", "1"}, {"SLURM_STEP_ID", "4294967290"}}).step, "interactive");
   EXPECT_EQ(key_for({{"SLURM_JOB_ID", "1"}, {"SLURM_CLUSTER_NAME", ""}}).cluster, "slurm");
 }
 
