@@ -16,10 +16,12 @@ packages=(
   openmpi-bin libopenmpi-dev gfortran
   # private Slurm test cluster (scripts/slurm-up.sh) and the SPANK plugin
   slurmctld slurmd slurm-client munge libslurm-dev iproute2 procps
-  # daemon
-  libmicrohttpd-dev libcurl4-openssl-dev
+  # daemon: HTTP server, agent push client, per-user access through MUNGE
+  libmicrohttpd-dev libcurl4-openssl-dev libmunge-dev
   # tests
-  libgtest-dev googletest python3-h5py python3-numpy python3-mpi4py
+  libgtest-dev googletest python3-h5py python3-numpy python3-mpi4py prometheus
+  # benchmarks
+  wrk hyperfine
 )
 
 missing=()

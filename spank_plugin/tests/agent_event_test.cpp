@@ -93,6 +93,8 @@ TEST(AgentEvent, AbsentAgentFailsAtOnce) {
   EXPECT_NE(why.find("No such file"), std::string::npos) << why;
 }
 
+constexpr std::int64_t kSchedulingMarginMs = 1000;
+
 TEST(AgentEvent, StuckAgentCostsAtMostTheTimeout) {
   Listener agent(0);  // never accepts: the backlog fills
   std::string why;
@@ -101,9 +103,11 @@ TEST(AgentEvent, StuckAgentCostsAtMostTheTimeout) {
   for (int i = 0; i < 4; ++i) {
     const std::int64_t s = now_ms();
     if (send_event(agent.path, "{}\n", kAgentTimeoutMs, &why)) ++delivered;
-    EXPECT_LT(now_ms() - s, kAgentTimeoutMs + 60);
+    // Bounded, not fast: without the timeout this call blocks for as long as the agent is
+    // stuck. The margin absorbs a loaded machine; speed itself is measured in bench/spank.sh.
+    EXPECT_LT(now_ms() - s, kAgentTimeoutMs + kSchedulingMarginMs);
   }
   EXPECT_LT(delivered, 4);  // at least one found the backlog full
   EXPECT_NE(why.find("timed out"), std::string::npos) << why;
-  EXPECT_LT(now_ms() - t0, 4 * (kAgentTimeoutMs + 60));
+  EXPECT_LT(now_ms() - t0, 4 * (kAgentTimeoutMs + kSchedulingMarginMs));
 }
