@@ -22,6 +22,8 @@ packages=(
   libgtest-dev googletest python3-h5py python3-numpy python3-mpi4py prometheus
   # benchmarks
   wrk hyperfine
+  # TLS test certificates
+  openssl
 )
 
 missing=()
