@@ -2,10 +2,14 @@
 //
 // What it is: a PMPI tool that counts, times and sizes every MPI call of a rank, keeps a
 // per-peer traffic matrix, and at MPI_Finalize gathers fixed-size summaries to rank 0,
-// which writes the MPI part of the job record. Two companion libraries, found beside the
+// which writes the MPI part of the job record. Three companion libraries, found beside the
 // preload and dlopen'ed only when needed, hold everything heavy:
-//   libhpcmon_mpi_counters.so  MPI_Init, every rank: configuration (rank 0), counters, binding
+//   libhpcmon_mpi_config.so    MPI_Init, rank 0, unloaded once read: the configuration
+//   libhpcmon_mpi_counters.so  MPI_Init, every rank: the rank's counters (libpapi only when a
+//                              configured event needs it)
 //   libhpcmon_mpi_report.so    MPI_Finalize, rank 0 (or a rank in MPI_Abort): the HDF5 writer
+// The rank's CPU binding is taken at MPI_Init by the preload itself (sched_getaffinity and
+// sysfs): no hwloc topology is ever loaded in a rank.
 // Byte accounting: docs/byte-accounting.md.
 // What it owns: the MPI function table (mpi_functions.tsv), the generated wrappers, the
 // per-rank tables, the finalize gather and docs/byte-accounting.md.
