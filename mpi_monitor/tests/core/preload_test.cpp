@@ -297,6 +297,27 @@ TEST(Preload, CountersLoadPapiOnlyWhenAnEventNeedsIt) {
   }
 }
 
+// A native component event needs PAPI: the counters companion loads libpapi privately, and
+// PAPI's SDE component still finds the program's own libsde counters.
+TEST(Preload, ProgramSdeEventIsCountedThroughPapi) {
+  Scratch s;
+  const fs::path out = s.dir() / "records";
+  Result r = run(mpirun(2, kBin + "/mpi_core_sde_counter", kPreload, out, "HPCMON_HPC__EVENTS=sde:::MPISDE::OPS"),
+                 s.dir());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<fs::path> files = records_under(out);
+  ASSERT_EQ(files.size(), 1u) << r.err;
+  hpcmon::record::JobRecord rec = hpcmon::store::read_record(files[0]);
+  EXPECT_EQ(rec.job.counter_source, "papi") << rec.job.counter_note;
+  EXPECT_EQ(rec.job.counter_note, "");
+  ASSERT_EQ(rec.counter_names, std::vector<std::string>{"sde:::MPISDE::OPS"});
+  ASSERT_EQ(rec.ranks.size(), 2u);
+  for (const auto& rank : rec.ranks) {
+    ASSERT_EQ(rank.counters.size(), 1u);
+    EXPECT_EQ(rank.counters[0], 1234.0) << "rank " << rank.rank;
+  }
+}
+
 TEST(Preload, MissingCompanionLibrariesLeaveTheProgramAlone) {
   Scratch s;
   // The preload alone in a folder: neither libhpcmon_mpi_counters.so nor the writer beside it.
