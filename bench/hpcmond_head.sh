@@ -14,6 +14,7 @@ hpc:
   record_dir: $work/records
 api:
   port: $port
+  agent_port: $(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 YAML
 mkdir -p "$work/records"
 env -u SLURM_CONF taskset -c 0 "$build/bin/hpcmond-head" --config "$work/head.yaml" 2>"$work/head.log" &

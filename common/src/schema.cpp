@@ -172,6 +172,11 @@ std::optional<std::string> head_url(std::string_view text) {
 
 std::optional<std::string> any_text(std::string_view) { return std::nullopt; }
 
+std::optional<std::string> optional_absolute_path(std::string_view text) {
+    if (text.empty() || text.front() == '/') return std::nullopt;
+    return "must be empty or an absolute path, got \"" + std::string(text) + "\"";
+}
+
 Section make_agent_section() {
     return {"agent",
             "The node agent (hpcmond --agent): step-event socket, node name, pushes to the head.",
@@ -185,6 +190,9 @@ Section make_agent_section() {
                     "Base URL of the head daemon's agent listener; empty turns pushes off."),
              string("token_file", &Agent::token_file, &Config::agent, absolute_path,
                     "File (mode 0600) holding the agent-scoped push token."),
+             string("ca_file", &Agent::ca_file, &Config::agent, optional_absolute_path,
+                    "PEM CA bundle that signs the head's certificate when head_url is "
+                    "https://; empty means the system's CAs."),
              number("push_interval_s", &Agent::push_interval_s, &Config::agent, 0.1, 3600,
                     "Seconds between two pushes of live samples to the head."),
              string("spool_dir", &Agent::spool_dir, &Config::agent, absolute_path,

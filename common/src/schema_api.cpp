@@ -35,6 +35,11 @@ std::optional<std::string> absolute_file(std::string_view text) {
     return std::nullopt;
 }
 
+std::optional<std::string> empty_or_absolute_file(std::string_view text) {
+    if (text.empty()) return std::nullopt;
+    return absolute_file(text);
+}
+
 std::optional<std::string> not_empty(std::string_view text) {
     if (text.empty()) return "must not be empty";
     return std::nullopt;
@@ -56,6 +61,22 @@ Section make_api_section() {
                                "IPv4 address the API listens on."),
                      not_empty),
              ranged(api_field("port", T::integer, &Api::port, "TCP port of the API."), 1, 65535),
+             checked(api_field("agent_listen_address", T::string, &Api::agent_listen_address,
+                               "IPv4 address of the agents' listener (POST /api/v1/agent/push "
+                               "only). Off loopback it needs agent_tls_cert_file and "
+                               "agent_tls_key_file."),
+                     not_empty),
+             ranged(api_field("agent_port", T::integer, &Api::agent_port,
+                              "TCP port of the agents' listener; not the API's port."),
+                    1, 65535),
+             checked(api_field("agent_tls_cert_file", T::string, &Api::agent_tls_cert_file,
+                               "PEM certificate (chain) of the agents' listener; set with "
+                               "agent_tls_key_file it serves HTTPS. Empty: plain HTTP, loopback "
+                               "only."),
+                     empty_or_absolute_file),
+             checked(api_field("agent_tls_key_file", T::string, &Api::agent_tls_key_file,
+                               "PEM private key of agent_tls_cert_file (mode 0600)."),
+                     empty_or_absolute_file),
              access,
              checked(api_field("token_file", T::string, &Api::token_file,
                                "File (mode 0600) holding the human-scoped token (reads in token "

@@ -173,13 +173,13 @@ TEST(Environment, DefaultPathFollowsHpcmonConfig) {
 TEST(Environment, ExportRebuildsTheSameConfiguration) {
     Config config = load_file(fixtures / "full.good.yaml", Environment::ignore);
     const std::vector<std::string> exported = to_environment(config);
-    EXPECT_EQ(exported.size(), 35u);
+    EXPECT_EQ(exported.size(), 40u);
     EXPECT_EQ(exported.front(), "HPCMON_GENERAL__ENABLED=false");
     EXPECT_EQ(exported.back(), "HPCMON_API__MERGE_TIMEOUT_S=60.0");
     Config rebuilt = defaults();
     apply_environment(rebuilt, exported);
     EXPECT_TRUE(same_settings(config, rebuilt));
-    EXPECT_EQ(rebuilt.env_overrides.size(), 35u);
+    EXPECT_EQ(rebuilt.env_overrides.size(), 40u);
 }
 
 TEST(Environment, ApplyEnvironmentReadsTheProcessEnvironment) {

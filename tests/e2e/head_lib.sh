@@ -15,6 +15,7 @@ hpc:
   record_dir: $records
 api:
   port: $head_port
+  agent_port: $(free_port)
   record_scan_interval_s: 0.5
   slurm_poll_interval_s: 0.5
   merge_timeout_s: 2

@@ -57,6 +57,7 @@ struct Agent {
     std::string record_group = "hpcmon";   // group of per-user record folders it creates
     std::string head_url;                  // empty: no pushes, no spool
     std::string token_file = "/etc/hpcmon/agent.token";
+    std::string ca_file;                   // PEM CA bundle for an https head_url; empty: system CAs
     double push_interval_s = 5.0;
     std::string spool_dir = "/var/lib/hpcmon/agent-spool";
     std::int64_t spool_max_bytes = 64 * 1024 * 1024;
@@ -67,6 +68,11 @@ struct Agent {
 struct Api {
     std::string listen_address = "127.0.0.1";
     std::int64_t port = 3001;
+    // The agents' listener (POST /api/v1/agent/push only); HTTPS required off loopback.
+    std::string agent_listen_address = "127.0.0.1";
+    std::int64_t agent_port = 3002;
+    std::string agent_tls_cert_file;  // PEM server certificate (chain); empty: plain HTTP
+    std::string agent_tls_key_file;   // PEM private key of that certificate
     std::string access = "open";                      // open, token, user
     std::string token_file = "/etc/hpcmon/api.token";  // human-scoped token (acknowledgements, reads)
     std::string agent_token_file = "/etc/hpcmon/agent.token";  // agent-scoped push token

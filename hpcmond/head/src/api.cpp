@@ -209,9 +209,7 @@ void register_routes(Router& router, Services& services) {
   Services* s = &services;
   router.set_guard([s](Request& request) -> std::optional<ApiError> {
     if (request.path == "/api/v1/health") return std::nullopt;
-    const Scope scope = request.path == "/api/v1/agent/push" ? Scope::agent_push
-                        : request.method == "GET"            ? Scope::read
-                                                             : Scope::human_write;
+    const Scope scope = request.method == "GET" ? Scope::read : Scope::human_write;
     return std::atomic_load(&s->access)->check(request, scope);
   });
 
@@ -305,11 +303,6 @@ void register_routes(Router& router, Services& services) {
                 {"partitions", s->slurm->partitions()}};
   });
 
-  router.post("/api/v1/agent/push", [s](const Request& request) -> Outcome {
-    if (!s->agents) return ApiError{ErrorType::unavailable, "agent pushes are not accepted here", ""};
-    return s->agents->push(request.body);
-  });
-
   router.get("/api/v1/agents", [s](const Request&) -> Outcome {
     if (!s->agents) return json{{"agents", json::object()}, {"stored", 0}, {"duplicates", 0}};
     return json{{"agents", s->agents->live()},
@@ -319,6 +312,17 @@ void register_routes(Router& router, Services& services) {
 
   router.get("/metrics", [s](const Request&) -> Outcome {
     return RawBody{"text/plain; version=0.0.4; charset=utf-8", prometheus_text(*s)};
+  });
+}
+
+void register_agent_routes(Router& router, Services& services) {
+  Services* s = &services;
+  router.set_guard([s](Request& request) -> std::optional<ApiError> {
+    return std::atomic_load(&s->access)->check(request, Scope::agent_push);
+  });
+  router.post("/api/v1/agent/push", [s](const Request& request) -> Outcome {
+    if (!s->agents) return ApiError{ErrorType::unavailable, "agent pushes are not accepted here", ""};
+    return s->agents->push(request.body);
   });
 }
 

@@ -71,6 +71,21 @@ class Periodic {
 
 }  // namespace
 
+std::string agent_listener_problem(const config::Api& api) {
+  const bool loopback = api.agent_listen_address.rfind("127.", 0) == 0;
+  const bool tls = !api.agent_tls_cert_file.empty() || !api.agent_tls_key_file.empty();
+  if (!loopback && !tls)
+    return "api.agent_listen_address " + api.agent_listen_address +
+           " is not loopback: set api.agent_tls_cert_file and api.agent_tls_key_file (agents "
+           "push their token over HTTPS only)";
+  if (api.agent_port == api.port &&
+      (api.agent_listen_address == api.listen_address || api.listen_address == "0.0.0.0" ||
+       api.agent_listen_address == "0.0.0.0"))
+    return "api.agent_port " + std::to_string(api.agent_port) +
+           " is the API's port: the agents' listener needs a port of its own";
+  return "";
+}
+
 int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>* reload) {
   Log log(config.general.log_level == "off");
   std::shared_ptr<const Access> access;
@@ -78,6 +93,16 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
     access = std::make_shared<const Access>(config.api);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "hpcmond: %s\n", error.what());
+    return 1;
+  }
+  // The agents' listener is checked before anything starts: a plain-HTTP push port off
+  // loopback would carry the agent token in clear.
+  TlsPem tls;
+  std::string problem = agent_listener_problem(config.api);
+  if (problem.empty())
+    problem = read_tls_files(config.api.agent_tls_cert_file, config.api.agent_tls_key_file, tls);
+  if (!problem.empty()) {
+    std::fprintf(stderr, "hpcmond: %s\n", problem.c_str());
     return 1;
   }
   const double interval = config.general.node_sample_interval_s;
@@ -102,8 +127,19 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
     std::fprintf(stderr, "hpcmond: %s\n", failure.c_str());
     return 1;
   }
+  Router agent_router;
+  register_agent_routes(agent_router, services);
+  HttpServer agent_server(agent_router, static_cast<std::size_t>(config.api.max_body_bytes));
+  const std::string agent_failure = agent_server.start(
+      config.api.agent_listen_address, static_cast<std::uint16_t>(config.api.agent_port), 1, tls);
+  if (!agent_failure.empty()) {
+    std::fprintf(stderr, "hpcmond: agent listener: %s\n", agent_failure.c_str());
+    return 1;
+  }
   log.info("head daemon listening on " + config.api.listen_address + ":" +
-           std::to_string(server.port()) + " (access " + access->mode() + ")");
+           std::to_string(server.port()) + " (access " + access->mode() + "), agents on " +
+           (tls.enabled() ? "https://" : "http://") + config.api.agent_listen_address + ":" +
+           std::to_string(agent_server.port()));
   Periodic scanner(config.api.record_scan_interval_s, [&] { records.scan(now_ns()); });
   scanner_handle = &scanner;
   std::unique_ptr<Periodic> poller;
@@ -122,6 +158,7 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
       }
     }
   }
+  agent_server.stop();
   server.stop();
   scanner_handle = nullptr;
   poller.reset();

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
 
 #include "hpcmon/head/http.hpp"
 
@@ -119,20 +122,53 @@ HttpServer::HttpServer(const Router& router, std::size_t max_body_bytes)
 
 HttpServer::~HttpServer() { stop(); }
 
-std::string HttpServer::start(const std::string& address, std::uint16_t port, unsigned threads) {
+std::string read_tls_files(const std::string& cert_file, const std::string& key_file, TlsPem& out) {
+  auto slurp = [](const std::string& path, std::string& text) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    text = buffer.str();
+    return !text.empty();
+  };
+  if (cert_file.empty() != key_file.empty())
+    return "api.agent_tls_cert_file and api.agent_tls_key_file must be set together";
+  if (cert_file.empty()) return "";
+  if (!slurp(cert_file, out.cert)) return "api.agent_tls_cert_file: cannot read " + cert_file;
+  if (!slurp(key_file, out.key)) return "api.agent_tls_key_file: cannot read " + key_file;
+  return "";
+}
+
+std::string HttpServer::start(const std::string& address, std::uint16_t port, unsigned threads,
+                              const TlsPem& tls) {
+  if (tls.enabled() && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+    return "this libmicrohttpd has no TLS support; cannot serve HTTPS on " + address;
+  tls_ = tls;
   sockaddr_in bind_address{};
   bind_address.sin_family = AF_INET;
   bind_address.sin_port = htons(port);
   if (inet_pton(AF_INET, address.c_str(), &bind_address.sin_addr) != 1)
     return "api.listen_address: not an IPv4 address: \"" + address + "\"";
-  MHD_Daemon* daemon = MHD_start_daemon(
-      (threads == 0 ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL
-                   : MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL) | MHD_USE_TURBO,
-      port, nullptr, nullptr,
-      &Impl::on_request, this, MHD_OPTION_SOCK_ADDR, &bind_address,
-      MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-      MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, this,
-      threads == 0 ? MHD_OPTION_END : MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_END);
+  unsigned flags = (threads == 0 ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL
+                                 : MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL) |
+                   MHD_USE_TURBO;
+  // Options in an array so TLS adds its two without a second call shape.
+  std::vector<MHD_OptionItem> options = {
+      {MHD_OPTION_SOCK_ADDR, 0, &bind_address},
+      {MHD_OPTION_CONNECTION_TIMEOUT, 30, nullptr},
+      {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Impl::on_completed), this}};
+  if (threads != 0) options.push_back({MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(threads), nullptr});
+  if (tls_.enabled()) {
+    flags |= MHD_USE_TLS;
+    options.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, tls_.cert.data()});
+    options.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0, tls_.key.data()});
+  }
+  options.push_back({MHD_OPTION_END, 0, nullptr});
+  MHD_Daemon* daemon = MHD_start_daemon(flags, port, nullptr, nullptr, &Impl::on_request, this,
+                                        MHD_OPTION_ARRAY, options.data(), MHD_OPTION_END);
+  if (!daemon && tls_.enabled())
+    return "cannot serve HTTPS on " + address + ":" + std::to_string(port) +
+           " (port in use, or certificate and key do not load or do not match)";
   if (!daemon)
     return "cannot listen on " + address + ":" + std::to_string(port) + ": " + std::strerror(errno);
   daemon_ = daemon;

@@ -241,7 +241,9 @@ TEST(AgentPush, NeedsTheAgentTokenStoresEachSequenceOnceAndRecordReadyTriggersAS
   config::Config config = base_config(dir.path());
   config.api.record_scan_interval_s = 3600;  // only a notice can make the scan run again
   test::Daemon daemon(config);
-  const auto url = daemon.url("/api/v1/agent/push");
+  const auto url = daemon.agent_url("/api/v1/agent/push");
+  EXPECT_EQ(http(daemon.url("/api/v1/agent/push"), "POST", "{}").status, 404);  // not on the API port
+  EXPECT_EQ(http(daemon.agent_url("/api/v1/jobs")).status, 404);               // nor reads on the agents' port
   const std::string auth = "Authorization: Bearer " + agent;
   auto samples = [](std::uint64_t seq, double cpu) {
     return nlohmann::json{{"v", 1}, {"kind", "samples"}, {"seq", seq},

@@ -155,6 +155,7 @@ class Daemon {
  public:
   explicit Daemon(config::Config config) : config_(std::move(config)) {
     config_.api.port = free_port();
+    do config_.api.agent_port = free_port(); while (config_.api.agent_port == config_.api.port);
     thread_ = std::thread([this] { result_ = run(config_, stop_, &reload_); });
     for (int i = 0; i < 200; ++i) {
       if (http(url("/api/v1/health")).status == 200) return;
@@ -167,6 +168,11 @@ class Daemon {
   }
   std::string url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(config_.api.port) + path;
+  }
+  // The agents' listener (plain HTTP unless the config names a certificate).
+  std::string agent_url(const std::string& path) const {
+    const bool tls = !config_.api.agent_tls_cert_file.empty();
+    return std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(config_.api.agent_port) + path;
   }
   void reload() { reload_ = true; }
   int result() const { return result_; }

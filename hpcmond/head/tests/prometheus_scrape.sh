@@ -20,6 +20,7 @@ hpc:
   record_dir: $work/records
 api:
   port: $head_port
+  agent_port: $(free_port)
 YAML
 env -u SLURM_CONF "$head_bin" --config "$work/head.yaml" >"$work/head.log" 2>&1 &
 pids+=($!)

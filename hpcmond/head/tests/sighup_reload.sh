@@ -8,6 +8,7 @@ rm -rf "$work" && mkdir -p "$work/records"
 fail() { echo "FAIL: $*" >&2; cat "$work/head.log" >&2 || true; exit 1; }
 port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 printf 'h-0123456789abcdef0123\n' >"$work/api.token" && chmod 600 "$work/api.token"
+agent_port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 write_config() {
   cat >"$work/head.yaml" <<YAML
 hpc:
@@ -16,6 +17,7 @@ api:
   port: $port
   token_file: $work/api.token
   access: $1
+  agent_port: $agent_port
 YAML
 }
 write_config open

@@ -33,6 +33,7 @@ struct AgentOptions {
   // Pushes to the head; empty head_url: none, and no spool.
   std::string head_url;
   std::filesystem::path token_file = "/etc/hpcmon/agent.token";
+  std::filesystem::path ca_file;  // PEM CA of the head's certificate; empty: system CAs
   double push_interval_s = 5.0;
   std::filesystem::path spool_dir = "/var/lib/hpcmon/agent-spool";
   std::uint64_t spool_max_bytes = 64 * 1024 * 1024;

@@ -69,6 +69,7 @@ AgentOptions AgentOptions::from_config(const config::Config& c) {
   o.node_interval_s = c.general.node_sample_interval_s;
   o.head_url = c.agent.head_url;
   o.token_file = c.agent.token_file;
+  o.ca_file = c.agent.ca_file;
   o.push_interval_s = c.agent.push_interval_s;
   o.spool_dir = c.agent.spool_dir;
   o.spool_max_bytes = static_cast<std::uint64_t>(c.agent.spool_max_bytes);
@@ -109,7 +110,8 @@ struct Agent::Impl {
     for (const auto& e : node.start_errors()) log.warning("node source unavailable: " + e);
     if (!opt.head_url.empty()) {
       spool = std::make_unique<Spool>(opt.spool_dir, opt.spool_max_bytes);
-      pusher = std::make_unique<Pusher>(*spool, opt.head_url, opt.token_file, opt.push_interval_s, log);
+      pusher = std::make_unique<Pusher>(*spool, opt.head_url, opt.token_file, opt.push_interval_s, log,
+                                        opt.ca_file);
     }
     const std::int64_t now = monotonic_now();
     next_process = now + to_ns(opt.process_interval_s);

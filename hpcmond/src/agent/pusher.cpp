@@ -34,8 +34,14 @@ std::string read_token_file(const std::filesystem::path& path, std::string& erro
   return token;
 }
 
-Pusher::Pusher(Spool& spool, std::string head_url, std::filesystem::path token_file, double interval_s, Log& log)
-    : spool_(spool), url_(std::move(head_url)), token_file_(std::move(token_file)), interval_s_(interval_s), log_(log) {
+Pusher::Pusher(Spool& spool, std::string head_url, std::filesystem::path token_file, double interval_s, Log& log,
+               std::filesystem::path ca_file)
+    : spool_(spool),
+      url_(std::move(head_url)),
+      token_file_(std::move(token_file)),
+      ca_file_(std::move(ca_file)),
+      interval_s_(interval_s),
+      log_(log) {
   while (!url_.empty() && url_.back() == '/') url_.pop_back();
   url_ += "/api/v1/agent/push";
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -84,7 +90,15 @@ bool Pusher::push_one(const std::string& body, long& http_status) {
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, ignore_body);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (url_.rfind("https://", 0) == 0) {
+    // The token goes only to a head whose certificate chains to the configured CA.
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!ca_file_.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file_.c_str());
+  } else {
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
+  }
   const CURLcode rc = curl_easy_perform(curl);
   http_status = 0;
   if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);

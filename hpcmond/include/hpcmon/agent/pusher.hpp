@@ -20,7 +20,9 @@ namespace hpcmon::agent {
 
 class Pusher {
  public:
-  Pusher(Spool& spool, std::string head_url, std::filesystem::path token_file, double interval_s, Log& log);
+  // An https head_url is verified against `ca_file` (PEM) when set, else the system's CAs.
+  Pusher(Spool& spool, std::string head_url, std::filesystem::path token_file, double interval_s, Log& log,
+         std::filesystem::path ca_file = {});
   ~Pusher();  // stops and joins the thread
   void wake();  // something new in the spool
   std::uint64_t sent() const { return sent_; }
@@ -34,6 +36,7 @@ class Pusher {
   Spool& spool_;
   std::string url_;
   std::filesystem::path token_file_;
+  std::filesystem::path ca_file_;
   double interval_s_;
   Log& log_;
   std::atomic<std::uint64_t> sent_{0}, rejected_{0};

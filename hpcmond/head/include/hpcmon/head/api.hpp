@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hpcmon/config.hpp"
 #include "hpcmon/head/access.hpp"
 #include "hpcmon/head/agent_store.hpp"
 #include "hpcmon/head/http.hpp"
@@ -45,8 +46,16 @@ struct Services {
   const std::atomic<std::uint64_t>* requests = nullptr;
 };
 
-// Every route of docs/api.md. `services` must outlive the router.
+// Every read and human route of docs/api.md (the API listener). `services` must outlive
+// the router.
 void register_routes(Router& router, Services& services);
+
+// The agents' listener: POST /api/v1/agent/push only, agent-scoped token.
+void register_agent_routes(Router& router, Services& services);
+
+// Empty when the agents' listener may start as configured, else one line saying why not:
+// off loopback it must serve HTTPS, and it must not share the API's address and port.
+std::string agent_listener_problem(const config::Api& api);
 
 // The Prometheus text exposition of /metrics (cluster and node labels only).
 std::string prometheus_text(const Services& services);

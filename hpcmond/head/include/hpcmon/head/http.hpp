@@ -103,6 +103,15 @@ class Router {
   std::function<std::optional<ApiError>(Request&)> guard_;
 };
 
+// PEM text of a TLS server certificate (chain) and its key; both empty: plain HTTP.
+struct TlsPem {
+  std::string cert, key;
+  bool enabled() const { return !cert.empty(); }
+};
+
+// Reads a TLS certificate and key from files; empty on success, else one line saying why.
+std::string read_tls_files(const std::string& cert_file, const std::string& key_file, TlsPem& out);
+
 // A libmicrohttpd listener on one IPv4 address and port, internal thread pool.
 class HttpServer {
  public:
@@ -112,7 +121,9 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
   // Empty on success, else one line saying why it cannot listen. Port 0 picks a free port.
   // threads: size of the epoll thread pool; 0 means one thread per connection.
-  std::string start(const std::string& address, std::uint16_t port, unsigned threads = 1);
+  // With `tls` enabled it serves HTTPS only (libmicrohttpd on GnuTLS).
+  std::string start(const std::string& address, std::uint16_t port, unsigned threads = 1,
+                    const TlsPem& tls = {});
   void stop();
   std::uint16_t port() const { return port_; }
   const std::atomic<std::uint64_t>& request_counter() const { return requests_; }
@@ -124,6 +135,7 @@ class HttpServer {
   const Router& router_;
   std::size_t max_body_bytes_;
   void* daemon_ = nullptr;
+  TlsPem tls_;  // libmicrohttpd keeps pointers into these while it runs
   std::uint16_t port_ = 0;
   std::atomic<std::uint64_t> requests_{0};
   friend struct Impl;
