@@ -58,6 +58,8 @@ json job_json(const JobSummary& job, bool with_steps) {
               {"node_count", job.node_count},
               {"state", job.state},
               {"source", "record"},
+              {"submit", job.submit_ns ? json(format_time(job.submit_ns)) : json(nullptr)},
+              {"submit_source", job.submit_source},
               {"start", job.start_ns ? json(format_time(job.start_ns)) : json(nullptr)},
               {"end", job.end_ns ? json(format_time(job.end_ns)) : json(nullptr)},
               {"steps", job.steps.size()}};
@@ -69,6 +71,11 @@ json job_json(const JobSummary& job, bool with_steps) {
   return out;
 }
 
+std::int64_t job_start_ns(const json& job) {
+  if (!job.contains("start") || !job["start"].is_string()) return 0;
+  return parse_time_ns(job["start"].get<std::string>()).value_or(0);
+}
+
 // Records and Slurm's running and pending jobs in one list; a job in both shows its
 // Slurm state (it is still running) with the record's steps.
 std::vector<json> all_jobs(const Services& services, bool with_steps) {
@@ -77,8 +84,18 @@ std::vector<json> all_jobs(const Services& services, bool with_steps) {
   for (const auto& job : *jobs) out.push_back(job_json(job, with_steps));
   if (services.slurm) {
     for (const auto& active : services.slurm->active_jobs()) {
+      // The same job, not an older one of a wrapped id: equal submit times, or (without
+      // Slurm's) a record that started after Slurm's submit.
+      const std::int64_t submit = active.contains("submit") && active["submit"].is_string()
+                                      ? parse_time_ns(active["submit"].get<std::string>()).value_or(0)
+                                      : 0;
       auto same = std::find_if(out.begin(), out.end(), [&](const json& job) {
-        return job["job"] == active["job"] && job["cluster"] == active["cluster"];
+        if (job["job"] != active["job"] || job["cluster"] != active["cluster"] || job["source"] != "record")
+          return false;
+        if (job.value("submit_source", "") == "slurm")
+          return job["submit"].is_string() &&
+                 parse_time_ns(job["submit"].get<std::string>()).value_or(-1) / 1000000000 == submit / 1000000000;
+        return job_start_ns(job) >= submit;
       });
       if (same != out.end()) {
         (*same)["state"] = active["state"];
@@ -92,11 +109,6 @@ std::vector<json> all_jobs(const Services& services, bool with_steps) {
     }
   }
   return out;
-}
-
-std::int64_t job_start_ns(const json& job) {
-  if (!job.contains("start") || !job["start"].is_string()) return 0;
-  return parse_time_ns(job["start"].get<std::string>()).value_or(0);
 }
 
 Outcome list_jobs(const Services& services, const Request& request) {
@@ -146,10 +158,28 @@ Outcome one_job(const Services& services, const Request& request) {
   const auto id = parse_job_id(request.path_tail);
   if (!id)
     return bad("id", "not a Slurm job id (12, 12_3, 12+1, 12.batch, 12.0) or local-<host>-<start>-<pid>: \"" + request.path_tail + "\"");
-  for (auto& job : all_jobs(services, true)) {
-    if (job.value("job", "") != id->job) continue;
+  // A wrapped id names several jobs: the newest (latest start; Slurm's active job first) is
+  // answered, the others are listed in "other_runs" by submit and start time.
+  std::vector<json> runs;
+  for (auto& job : all_jobs(services, true))
+    if (job.value("job", "") == id->job) runs.push_back(std::move(job));
+  std::stable_sort(runs.begin(), runs.end(), [](const json& a, const json& b) {
+    const bool a_active = a.value("source", "") != "record", b_active = b.value("source", "") != "record";
+    if (a_active != b_active) return a_active;
+    return job_start_ns(a) > job_start_ns(b);
+  });
+  for (auto& job : runs) {
     if (!request.sees_all && job.value("user", "") != request.user)
       return ApiError{ErrorType::forbidden, "job " + id->job + " belongs to another user", ""};
+    json others = json::array();
+    for (const auto& other : runs)
+      if (&other != &job && (request.sees_all || other.value("user", "") == request.user))
+        others.push_back({{"submit", other.value("submit", json(nullptr))},
+                          {"submit_source", other.value("submit_source", "slurm")},
+                          {"start", other.value("start", json(nullptr))},
+                          {"end", other.value("end", json(nullptr))},
+                          {"user", other.value("user", "")}});
+    job["other_runs"] = others;
     if (!id->step.empty()) {
       json steps = json::array();
       if (job.contains("steps") && job["steps"].is_array())

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "hpcmon/head/api.hpp"
+#include "hpcmon/head/params.hpp"
 #include "hpcmon/head/slurm_collector.hpp"
 
 namespace hpcmon::head {
@@ -111,6 +112,17 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   RecordIndex records(config.hpc.record_dir, config.api.merge_timeout_s, log);
   std::unique_ptr<SlurmCollector> slurm = SlurmCollector::connect(config.api.slurm_poll_interval_s, log);
 
+  if (slurm) {
+    records.set_submit_times([&slurm] {
+      SubmitTimes times;
+      for (const auto& job : slurm->active_jobs()) {
+        if (!job.contains("submit") || !job["submit"].is_string()) continue;
+        if (auto t = parse_time_ns(job["submit"].get<std::string>()))
+          times[{job.value("cluster", slurm->cluster()), job.value("job", "")}] = *t;
+      }
+      return times;
+    });
+  }
   std::atomic<Periodic*> scanner_handle{nullptr};
   AgentStore agents([&] {
     if (Periodic* scanner = scanner_handle.load()) scanner->wake();

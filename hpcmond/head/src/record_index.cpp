@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
+#include <tuple>
 
 #include "hpcmon/store.hpp"
 
@@ -165,6 +167,7 @@ void RecordIndex::scan(std::int64_t now_ns) {
       part = seen.count(part->second.string()) ? std::next(part) : g.partials.erase(part);
     if (g.main.empty() && g.partials.empty()) {
       steps_.erase(group->first);
+      step_submit_.erase(group->first);
       group = groups_.erase(group);
       continue;
     }
@@ -185,6 +188,7 @@ void RecordIndex::merge_group(const std::string& group_key, Group& group, std::i
   }
   if (!main && partials.empty()) {
     steps_.erase(group_key);
+    step_submit_.erase(group_key);
     return;
   }
   // The owner of the step: the rank-0 record's owner, else the first partial's.
@@ -297,31 +301,85 @@ void RecordIndex::merge_group(const std::string& group_key, Group& group, std::i
   step_info_[group_key] = shown->job;
 }
 
+void RecordIndex::set_submit_times(std::function<SubmitTimes()> source) {
+  std::lock_guard lock(mutex_);
+  submit_times_ = std::move(source);
+}
+
 void RecordIndex::rebuild_index() {
-  // Jobs keyed by cluster, job id and user (the file owner); a wrapped job id of another
-  // user is another job. Steps sorted by start.
-  std::map<std::tuple<std::string, std::string, std::string>, JobSummary> jobs;
-  for (const auto& [group_key, step] : steps_) {
-    const std::string& user = step_users_[group_key];
-    const record::JobInfo& info = step_info_[group_key];
-    JobSummary& job = jobs[{step.key.cluster, step.key.job, user}];
-    if (job.steps.empty()) {
-      job.cluster = step.key.cluster;
-      job.job = step.key.job;
-      job.user = user;
-      job.start_ns = step.start_ns;
+  // Jobs keyed by cluster, job id and submit time (docs/api.md, "Job identity"): job ids
+  // wrap at MaxJobId, so one id can name several jobs. Slurm's submit time identifies the
+  // job when the collector knows it (learned once, kept); else the steps of one
+  // (cluster, id, owner) in start order form one run until a step id repeats or a step starts
+  // more than a day after the run's last end, and the run's first start stands in.
+  std::function<SubmitTimes()> source;
+  {
+    std::lock_guard lock(mutex_);
+    source = submit_times_;
+  }
+  if (source) {
+    const SubmitTimes known = source();
+    for (const auto& [group_key, step] : steps_) {
+      if (step_submit_.count(group_key)) continue;
+      auto it = known.find({step.key.cluster, step.key.job});
+      // A submit after the step started belongs to a later job of the same id.
+      if (it != known.end() && it->second <= step.start_ns) step_submit_[group_key] = it->second;
     }
-    if (job.job_name.empty()) job.job_name = info.job_name;
-    if (job.account.empty()) job.account = info.account;
-    if (job.partition.empty()) job.partition = info.partition;
-    if (job.node_list.empty()) job.node_list = info.node_list;
-    job.node_count = std::max(job.node_count, info.node_count);
-    job.start_ns = std::min(job.start_ns, step.start_ns);
-    job.end_ns = std::max(job.end_ns, step.end_ns);
-    job.steps.push_back(step);
+  }
+  constexpr std::int64_t new_run_gap_ns = 24LL * 3600 * 1000000000;
+  struct Part {
+    const std::string* group_key;
+    const StepSummary* step;
+  };
+  std::map<std::tuple<std::string, std::string, std::string>, std::vector<Part>> by_id;
+  for (const auto& [group_key, step] : steps_)
+    by_id[{step.key.cluster, step.key.job, step_users_[group_key]}].push_back({&group_key, &step});
+  std::vector<JobSummary> runs;
+  for (auto& [id, parts] : by_id) {
+    std::sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) { return a.step->start_ns < b.step->start_ns; });
+    std::map<std::int64_t, JobSummary> slurm_runs;  // by Slurm's submit time
+    JobSummary* open = nullptr;                     // the current run without a Slurm submit time
+    std::set<std::string> open_steps;
+    std::vector<JobSummary> record_runs;
+    for (const Part& part : parts) {
+      const StepSummary& step = *part.step;
+      JobSummary* job = nullptr;
+      if (auto known = step_submit_.find(*part.group_key); known != step_submit_.end()) {
+        job = &slurm_runs[known->second];
+        job->submit_ns = known->second;
+        job->submit_source = "slurm";
+      } else {
+        if (!open || open_steps.count(step.key.step) || step.start_ns > open->end_ns + new_run_gap_ns) {
+          record_runs.emplace_back();
+          open = &record_runs.back();
+          open->submit_ns = step.start_ns;
+          open->submit_source = "record_start";
+          open_steps.clear();
+        }
+        open_steps.insert(step.key.step);
+        job = open;
+      }
+      const record::JobInfo& info = step_info_[*part.group_key];
+      if (job->steps.empty()) {
+        job->cluster = step.key.cluster;
+        job->job = step.key.job;
+        job->user = std::get<2>(id);
+        job->start_ns = step.start_ns;
+      }
+      if (job->job_name.empty()) job->job_name = info.job_name;
+      if (job->account.empty()) job->account = info.account;
+      if (job->partition.empty()) job->partition = info.partition;
+      if (job->node_list.empty()) job->node_list = info.node_list;
+      job->node_count = std::max(job->node_count, info.node_count);
+      job->start_ns = std::min(job->start_ns, step.start_ns);
+      job->end_ns = std::max(job->end_ns, step.end_ns);
+      job->steps.push_back(step);
+    }
+    for (auto& [submit, job] : slurm_runs) runs.push_back(std::move(job));
+    for (auto& job : record_runs) runs.push_back(std::move(job));
   }
   auto out = std::make_shared<std::vector<JobSummary>>();
-  for (auto& [key, job] : jobs) {
+  for (auto& job : runs) {
     std::sort(job.steps.begin(), job.steps.end(),
               [](const StepSummary& a, const StepSummary& b) { return a.start_ns < b.start_ns; });
     bool failed = false, known = false;

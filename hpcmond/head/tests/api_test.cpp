@@ -289,3 +289,63 @@ TEST(AgentPush, NeedsTheAgentTokenStoresEachSequenceOnceAndRecordReadyTriggersAS
 
 }  // namespace
 }  // namespace hpcmon::head
+
+namespace hpcmon::head {
+namespace {
+
+// Job ids wrap at MaxJobId: two records of job 500 a day apart, unknown to Slurm, are two
+// jobs; /api/v1/jobs/500 answers the newest and lists the other under "other_runs".
+TEST(JobIdentity, SameIdADayApartIsTwoJobsAndTheNewestAnswers) {
+  test::TempDir dir;
+  const fs::path records = dir.path() / "records";
+  const std::string me = user_name(::getuid());
+  const std::int64_t old_start = 1795813200LL * 1000000000LL;
+  const std::int64_t new_start = old_start + 86400LL * 1000000000LL;
+  auto older = test::mpi_record("500", "0", {"n1"}, 2, old_start);
+  older.job.job_name = "older";
+  auto newer = test::mpi_record("500", "0", {"n1"}, 2, new_start);
+  newer.job.job_name = "newer";
+  store::write_record(store::record_path(records, me, old_start, older.job.key), older);
+  store::write_record(store::record_path(records, me, new_start, newer.job.key), newer);
+  // A second step of the newer job: same run, not a third job.
+  auto second_step = test::mpi_record("500", "1", {"n1"}, 2, new_start + 20'000'000'000LL);
+  store::write_record(store::record_path(records, me, new_start + 20'000'000'000LL, second_step.job.key), second_step);
+  test::Daemon daemon(base_config(dir.path()));
+  ASSERT_TRUE(test::eventually([&] { return http(daemon.url("/api/v1/jobs")).json()["data"]["total"] == 2; }))
+      << http(daemon.url("/api/v1/jobs")).body;
+  const auto list = http(daemon.url("/api/v1/jobs")).json()["data"]["jobs"];
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0]["name"], "newer");
+  EXPECT_EQ(list[0]["steps"], 2);
+  EXPECT_EQ(list[0]["submit_source"], "record_start");
+  EXPECT_EQ(list[0]["submit"], list[0]["start"]);
+  EXPECT_EQ(list[1]["name"], "older");
+  EXPECT_EQ(list[1]["steps"], 1);
+  EXPECT_NE(list[0]["submit"], list[1]["submit"]);
+
+  const auto one = http(daemon.url("/api/v1/jobs/500")).json()["data"];
+  EXPECT_EQ(one["name"], "newer");
+  ASSERT_EQ(one["steps"].size(), 2u);
+  ASSERT_EQ(one["other_runs"].size(), 1u);
+  EXPECT_EQ(one["other_runs"][0]["start"], list[1]["start"]);
+  EXPECT_EQ(one["other_runs"][0]["submit"], list[1]["submit"]);
+}
+
+// A repeated step id starts another job of the id even without a day's gap (two hours
+// apart, across midnight UTC so the two records have their own day folders).
+TEST(JobIdentity, RepeatedStepIdStartsAnotherJob) {
+  test::TempDir dir;
+  const fs::path records = dir.path() / "records";
+  const std::string me = user_name(::getuid());
+  const std::int64_t first = (1795813200LL + 3600) * 1000000000LL, second = first + 7200LL * 1000000000LL;
+  store::write_record(store::record_path(records, me, first, test::key_of("501", "0")),
+                      test::mpi_record("501", "0", {"n1"}, 1, first));
+  store::write_record(store::record_path(records, me, second, test::key_of("501", "0")),
+                      test::mpi_record("501", "0", {"n1"}, 1, second));
+  test::Daemon daemon(base_config(dir.path()));
+  EXPECT_TRUE(test::eventually([&] { return http(daemon.url("/api/v1/jobs")).json()["data"]["total"] == 2; }))
+      << http(daemon.url("/api/v1/jobs")).body;
+}
+
+}  // namespace
+}  // namespace hpcmon::head

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,10 @@ struct JobSummary {
   std::string job_name, account, partition, node_list;
   std::uint32_t node_count = 0;
   std::int64_t start_ns = 0, end_ns = 0;
+  // The job's identity beside cluster and id (ids wrap at MaxJobId): Slurm's submit time
+  // when the collector knew the job, else the earliest step start of this run of the id.
+  std::int64_t submit_ns = 0;
+  std::string submit_source;  // "slurm" or "record_start"
   std::string state;  // completed, failed, ended (exit unknown); Slurm may add running, pending
   std::vector<StepSummary> steps;
 };
@@ -52,12 +57,19 @@ struct ScanStats {
   std::uint64_t scans = 0, files_read = 0, files_skipped = 0, merges = 0, merge_writes = 0;
 };
 
+// Slurm's submit times of the jobs slurmctld still knows, by (cluster, job id).
+using SubmitTimes = std::map<std::pair<std::string, std::string>, std::int64_t>;
+
 class RecordIndex {
  public:
   RecordIndex(std::filesystem::path record_dir, double merge_timeout_s, Log& log);
   // One pass: reads new or changed files, merges what is due. `now_ns` drives the timeout.
   void scan(std::int64_t now_ns);
+  // Newest first (by start).
   std::shared_ptr<const std::vector<JobSummary>> jobs() const;
+  // Where scans learn submit times (the Slurm collector); called once per index rebuild.
+  // A submit time learned for a step is kept after slurmctld forgets the job.
+  void set_submit_times(std::function<SubmitTimes()> source);
   ScanStats stats() const;
 
  private:
@@ -86,6 +98,8 @@ class RecordIndex {
   std::map<std::string, StepSummary> steps_;  // dir/stem -> summary
   std::map<std::string, std::string> step_users_;
   std::map<std::string, record::JobInfo> step_info_;
+  std::map<std::string, std::int64_t> step_submit_;  // dir/stem -> Slurm's submit time
+  std::function<SubmitTimes()> submit_times_;
   mutable std::mutex mutex_;
   std::shared_ptr<const std::vector<JobSummary>> jobs_;
   ScanStats stats_;            // the scanning thread's own
