@@ -85,11 +85,9 @@ TEST(AgentEvent, DeliversOneLineThenCloses) {
   EXPECT_EQ(got, line);
 }
 
-TEST(AgentEvent, AbsentAgentFailsAtOnce) {
+TEST(AgentEvent, AbsentAgentFailsWithTheReason) {
   std::string why;
-  const std::int64_t t0 = now_ms();
   EXPECT_FALSE(send_event("/nonexistent/agent.sock", "{}\n", kAgentTimeoutMs, &why));
-  EXPECT_LT(now_ms() - t0, 50);
   EXPECT_NE(why.find("No such file"), std::string::npos) << why;
 }
 

@@ -80,23 +80,30 @@ assert start["start_ns"] <= end["end_ns"], (start["start_ns"], end["end_ns"])
 print("ok: six events for job", job)
 PY
 
-# A stuck agent (listening, never accepting) costs a step one 100 ms timeout, not one per event.
+# A stuck agent (listening, never accepting) costs a step one 100 ms timeout, not one per
+# event (six events would add >= 600 ms). Compared with steps run in the same minute with no
+# agent at all (which fails at once), the fastest of three each, so machine load cancels out.
 kill $listener
 wait $listener 2>/dev/null || true
 rm -f "$work/agent.sock"
+fastest_step_ms() {
+  local best=100000 t0 t
+  for _ in 1 2 3; do
+    t0=$(date +%s%N)
+    timeout 30 srun -n2 true || fail "step failed ($1)"
+    t=$(( ($(date +%s%N) - t0) / 1000000 ))
+    (( t < best )) && best=$t
+  done
+  echo "$best"
+}
+no_agent_ms="$(fastest_step_ms "no agent")"
+rm -f "$work/agent.sock.ready"
 "$python" -c 'import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(0)
 open(sys.argv[1] + ".ready", "w").close(); time.sleep(60)' "$work/agent.sock" &
 listener=$!
 for _ in $(seq 50); do [[ -e "$work/agent.sock.ready" ]] && break; sleep 0.1; done
 timeout 30 srun -n2 true  # warm-up: the first connection fills the backlog
-ms=100000
-for _ in 1 2 3; do  # the fastest of three, so that a busy machine does not fail the test
-  t0=$(date +%s%N)
-  timeout 30 srun -n2 true || fail "step failed with a stuck agent"
-  t=$(( ($(date +%s%N) - t0) / 1000000 ))
-  (( t < ms )) && ms=$t
-done
-# without an agent a step takes ~0.2 s here; a timeout per event would add 0.6 s
-(( ms < 600 )) || fail "a step took $ms ms with a stuck agent"
-echo "ok: spank agent events (step with a stuck agent: $ms ms)"
+stuck_ms="$(fastest_step_ms "stuck agent")"
+(( stuck_ms - no_agent_ms < 450 )) || fail "a stuck agent added $((stuck_ms - no_agent_ms)) ms to a step ($stuck_ms against $no_agent_ms)"
+echo "ok: spank agent events (step: $no_agent_ms ms without an agent, $stuck_ms ms with a stuck one)"
