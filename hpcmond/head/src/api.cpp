@@ -261,7 +261,7 @@ void register_routes(Router& router, Services& services) {
   struct Rendered {
     std::mutex mutex;
     std::shared_ptr<const Snapshot> snapshot;
-    std::string body;
+    std::shared_ptr<const std::string> body;  // shared with responses still being sent
   };
   auto rendered = std::make_shared<Rendered>();
   router.get("/api/v1/metrics", [s, rendered](const Request& request) -> Outcome {
@@ -277,10 +277,10 @@ void register_routes(Router& router, Services& services) {
     if (prefix) return data();
     std::lock_guard lock(rendered->mutex);
     if (rendered->snapshot != snapshot) {
-      rendered->body = to_response(Outcome(data())).body;
+      rendered->body = std::make_shared<const std::string>(to_response(Outcome(data())).body);
       rendered->snapshot = snapshot;
     }
-    return RawBody{"application/json", rendered->body};
+    return RawBody{"application/json", "", rendered->body};
   });
 
   router.get("/api/v1/metrics/history", [s](const Request& request) { return history(*s, request); });
@@ -341,7 +341,7 @@ void register_routes(Router& router, Services& services) {
   });
 
   router.get("/metrics", [s](const Request&) -> Outcome {
-    return RawBody{"text/plain; version=0.0.4; charset=utf-8", prometheus_text(*s)};
+    return RawBody{"text/plain; version=0.0.4; charset=utf-8", prometheus_text(*s), nullptr};
   });
 }
 

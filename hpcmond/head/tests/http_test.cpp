@@ -14,7 +14,7 @@ class HttpLayer : public ::testing::Test {
  protected:
   void SetUp() override {
     router.get("/api/v1/echo", [](const Request& request) -> Outcome {
-      return nlohmann::json{{"q", request.param("q").value_or("")}};
+      return nlohmann::json{{"q", request.param("q").value_or("")}, {"peer", request.peer}};
     });
     router.get("/api/v1/fail", [](const Request&) -> Outcome {
       return ApiError{ErrorType::bad_parameter, "bad start", "start"};
@@ -26,10 +26,15 @@ class HttpLayer : public ::testing::Test {
     router.get_prefix("/api/v1/item/", [](const Request& request) -> Outcome {
       return nlohmann::json{{"tail", request.path_tail}};
     });
-    router.get("/metrics", [](const Request&) -> Outcome { return RawBody{"text/plain; version=0.0.4", "up 1\n"}; });
+    router.get("/metrics", [](const Request&) -> Outcome {
+      return RawBody{"text/plain; version=0.0.4", "up 1\n", nullptr};
+    });
+    router.get("/api/v1/cached", [this](const Request&) -> Outcome { return RawBody{"application/json", "", cached}; });
     ASSERT_EQ(server.start("127.0.0.1", 0), "");
     base = "http://127.0.0.1:" + std::to_string(server.port());
   }
+  std::shared_ptr<const std::string> cached =
+      std::make_shared<const std::string>(R"({"status":"success","data":{"n":1}})");
   Router router;
   HttpServer server{router, 4096};
   std::string base;
@@ -42,6 +47,7 @@ TEST_F(HttpLayer, DataIsWrappedInTheSuccessEnvelope) {
   const auto body = reply.json();
   EXPECT_EQ(body["status"], "success");
   EXPECT_EQ(body["data"]["q"], "a b");
+  EXPECT_EQ(body["data"]["peer"], "127.0.0.1");
 }
 
 TEST_F(HttpLayer, TypedErrorsMapToTheirStatusAndNameTheParameter) {
@@ -84,6 +90,20 @@ TEST_F(HttpLayer, RawBodiesKeepTheirContentType) {
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.content_type, "text/plain; version=0.0.4");
   EXPECT_EQ(reply.body, "up 1\n");
+}
+
+// A cached body is sent as is, again and again, and every response lets go of it: the
+// cache alone holds it once the answers are done (no leak, no copy kept alive).
+TEST_F(HttpLayer, SharedBodyIsServedUncopiedAndReleased) {
+  for (int i = 0; i < 3; ++i) {
+    const auto reply = http(base + "/api/v1/cached");
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_EQ(reply.content_type, "application/json");
+    EXPECT_EQ(reply.body, *cached);
+  }
+  EXPECT_TRUE(test::eventually([&] { return cached.use_count() == 1; }, 2)) << cached.use_count();
+  cached = std::make_shared<const std::string>(R"({"status":"success","data":{"n":2}})");
+  EXPECT_EQ(http(base + "/api/v1/cached").json()["data"]["n"], 2);
 }
 
 }  // namespace

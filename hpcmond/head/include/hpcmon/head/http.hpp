@@ -61,10 +61,12 @@ struct ApiError {
 const char* error_type_name(ErrorType type);
 int http_status(ErrorType type);
 
-// Something other than JSON (the Prometheus text format).
+// Something other than JSON (the Prometheus text format), or bytes already rendered: with
+// `shared` set, its bytes are sent without a copy (a cached envelope) and `text` is unused.
 struct RawBody {
   std::string content_type;
   std::string text;
+  std::shared_ptr<const std::string> shared;
 };
 
 using Outcome = std::variant<nlohmann::json, ApiError, RawBody>;
@@ -74,6 +76,7 @@ struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::shared_ptr<const std::string> shared_body;  // when set, sent instead of `body`, uncopied
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
