@@ -4,7 +4,6 @@
 #include <x86intrin.h>
 
 #include <atomic>
-#include <vector>
 
 #include "mpi_api.hpp"
 #include "runtime.hpp"
@@ -20,6 +19,25 @@ std::int32_t g_world_count = 1;
 namespace {
 
 const auto kTombstone = reinterpret_cast<MPI_Comm>(std::uintptr_t{1});
+// Scratch of one registration (always under RegistrationLock): static, so registering never
+// allocates. A communicator larger than kPeerPool is translated in chunks (identity check
+// only: its peers cannot fit the pool anyway).
+constexpr int kScratch = kPeerPool;
+int g_rank_from[kScratch], g_rank_to[kScratch];
+std::uint64_t g_scratch_keys[kScratch];
+// Communicators that could not be registered (table full, MPI refused): a lock-free,
+// direct-mapped negative table read on the miss path, so each is tried once.
+constexpr int kUnknownComms = 64;
+MPI_Comm g_unknown[kUnknownComms];
+
+std::uint32_t unknown_slot(MPI_Comm c) { return comm_hash(c) & (kUnknownComms - 1); }
+bool known_unknown(MPI_Comm c) { return __atomic_load_n(&g_unknown[unknown_slot(c)], __ATOMIC_ACQUIRE) == c; }
+void remember_unknown(MPI_Comm c) { __atomic_store_n(&g_unknown[unknown_slot(c)], c, __ATOMIC_RELEASE); }
+void forget_unknown(MPI_Comm c) {
+  MPI_Comm expected = c;
+  __atomic_compare_exchange_n(&g_unknown[unknown_slot(c)], &expected, nullptr, false, __ATOMIC_ACQ_REL,
+                              __ATOMIC_ACQUIRE);
+}
 std::atomic_flag g_registering = ATOMIC_FLAG_INIT;  // comm creation only, never the hot path
 std::int32_t g_pool_used = 0;
 struct FreeBlock {
@@ -65,7 +83,7 @@ bool allocate_block(std::int32_t n, std::int32_t* offset, std::int32_t* capacity
 
 CommInfo* free_slot_for(MPI_Comm c) {
   std::uint32_t h = comm_hash(c);
-  for (int i = 0; i < kCommunicators; ++i) {
+  for (int i = 0; i < kCommProbe; ++i) {
     CommInfo& e = g_comms[(h + i) & (kCommunicators - 1)];
     if (e.comm == nullptr || e.comm == kTombstone || e.comm == c) return &e;
   }
@@ -74,7 +92,7 @@ CommInfo* free_slot_for(MPI_Comm c) {
 
 CommInfo* find_slot(MPI_Comm c) {
   std::uint32_t h = comm_hash(c);
-  for (int i = 0; i < kCommunicators; ++i) {
+  for (int i = 0; i < kCommProbe; ++i) {
     CommInfo& e = g_comms[(h + i) & (kCommunicators - 1)];
     if (e.comm == c) return &e;
     if (e.comm == nullptr) return nullptr;
@@ -102,61 +120,68 @@ int topology_outdegree(MPI_Comm c, int rank) {
   return 0;
 }
 
-// Translates every rank of `group` into `target`; MPI_UNDEFINED where absent.
-std::vector<int> translate(MPI_Group group, int n, MPI_Group target) {
-  std::vector<int> from(static_cast<size_t>(n)), to(static_cast<size_t>(n), MPI_UNDEFINED);
-  for (int i = 0; i < n; ++i) from[static_cast<size_t>(i)] = i;
-  if (n > 0) g_mpi.Group_translate_ranks(group, n, from.data(), target, to.data());
-  return to;
+// Translates ranks [first, first+n) of `group` into `target` (n <= kScratch): g_rank_to[i]
+// is the rank of first+i, MPI_UNDEFINED where absent.
+void translate(MPI_Group group, int first, int n, MPI_Group target) {
+  for (int i = 0; i < n; ++i) {
+    g_rank_from[i] = first + i;
+    g_rank_to[i] = MPI_UNDEFINED;
+  }
+  if (n > 0) g_mpi.Group_translate_ranks(group, n, g_rank_from, target, g_rank_to);
 }
 
 // Fills peers of a new communicator; `uid_for_unknown` names the world of peers that are
-// in neither our world nor the parent (0: leave them unknown).
-void register_comm(MPI_Comm c, MPI_Comm parent, std::uint64_t uid_for_unknown) {
-  if (c == nullptr || c == g_mpi.comm_world || c == g_mpi.comm_null) return;
+// in neither our world nor the parent (0: leave them unknown). False when it cannot be
+// registered (MPI refused, table full).
+bool register_comm(MPI_Comm c, MPI_Comm parent, std::uint64_t uid_for_unknown) {
+  if (c == nullptr || c == g_mpi.comm_world || c == g_mpi.comm_null) return true;
+  forget_unknown(c);  // a handle MPI reuses starts afresh
   int inter = 0, size = 0, rank = 0, remote = 0;
-  if (g_mpi.Comm_test_inter(c, &inter) != MPI_SUCCESS) return;
+  if (g_mpi.Comm_test_inter(c, &inter) != MPI_SUCCESS) return false;
   g_mpi.Comm_size(c, &size);
   g_mpi.Comm_rank(c, &rank);
   if (inter) g_mpi.Comm_remote_size(c, &remote);
   MPI_Group group = nullptr;
   (inter ? g_mpi.Comm_remote_group : g_mpi.Comm_group)(c, &group);
   const int n = inter ? remote : size;
-  std::vector<std::uint64_t> keys(static_cast<size_t>(n), kUnknownPeer);
-  std::vector<int> in_world = translate(group, n, g_world_group);
+  const bool fits = n <= kScratch;  // else: identity check only, peers unknown
+  std::uint64_t* keys = g_scratch_keys;
   bool identity = !inter && n == g_world_size;
   bool missing = false;
-  for (int i = 0; i < n; ++i) {
-    int w = in_world[static_cast<size_t>(i)];
-    if (w != MPI_UNDEFINED) keys[static_cast<size_t>(i)] = peer_key(0, w);
-    else missing = true;
-    identity = identity && w == i;
+  for (int base = 0; base < n; base += kScratch) {
+    const int m = n - base < kScratch ? n - base : kScratch;
+    translate(group, base, m, g_world_group);
+    for (int i = 0; i < m; ++i) {
+      const int w = g_rank_to[i];
+      if (fits) keys[i] = w != MPI_UNDEFINED ? peer_key(0, w) : kUnknownPeer;
+      missing = missing || w == MPI_UNDEFINED;
+      identity = identity && w == base + i;
+    }
   }
-  if (missing && parent != nullptr) {
+  if (fits && missing && parent != nullptr) {
     // Peers outside our world: look them up through the parent's translated peers.
     if (const CommInfo* pe = find_slot(parent); pe && !pe->identity) {
       MPI_Group pgroup = nullptr;
       (pe->inter ? g_mpi.Comm_remote_group : g_mpi.Comm_group)(parent, &pgroup);
-      std::vector<int> in_parent = translate(group, n, pgroup);
+      translate(group, 0, n, pgroup);
       for (int i = 0; i < n; ++i) {
-        int p = in_parent[static_cast<size_t>(i)];
-        if (keys[static_cast<size_t>(i)] == kUnknownPeer && p != MPI_UNDEFINED)
-          keys[static_cast<size_t>(i)] = comm_peer(pe, p);
+        const int p = g_rank_to[i];
+        if (keys[i] == kUnknownPeer && p != MPI_UNDEFINED) keys[i] = comm_peer(pe, p);
       }
       g_mpi.Group_free(&pgroup);
     }
   }
-  if (uid_for_unknown != 0) {
+  if (fits && uid_for_unknown != 0) {
     std::uint32_t w = world_index(uid_for_unknown);
     for (int i = 0; i < n; ++i)
-      if (keys[static_cast<size_t>(i)] == kUnknownPeer && w != 0) keys[static_cast<size_t>(i)] = peer_key(w, i);
+      if (keys[i] == kUnknownPeer && w != 0) keys[i] = peer_key(w, i);
   }
   g_mpi.Group_free(&group);
 
   CommInfo* e = free_slot_for(c);
   if (!e) {
     g_tables[0].overflows += 1;
-    return;
+    return false;
   }
   CommInfo info{};
   info.size = size;
@@ -169,15 +194,16 @@ void register_comm(MPI_Comm c, MPI_Comm parent, std::uint64_t uid_for_unknown) {
   if (e->comm == c && e->pool_capacity > 0 && g_free_count < kCommunicators)
     g_free_blocks[g_free_count++] = FreeBlock{e->pool_offset, e->pool_capacity};
   if (!identity && n > 0) {
-    if (!allocate_block(n, &info.pool_offset, &info.pool_capacity)) {
+    if (!fits || !allocate_block(n, &info.pool_offset, &info.pool_capacity)) {
       info.peers = 0;  // peers unknown: traffic on it is counted as overflow
     } else {
-      for (int i = 0; i < n; ++i) g_peer_pool[info.pool_offset + i] = keys[static_cast<size_t>(i)];
+      for (int i = 0; i < n; ++i) g_peer_pool[info.pool_offset + i] = keys[i];
     }
   }
   info.comm = nullptr;
   *e = info;
   __atomic_store_n(&e->comm, c, __ATOMIC_RELEASE);
+  return true;
 }
 
 }  // namespace
@@ -194,14 +220,17 @@ void comm_init_world() {
   g_mpi.Comm_size(g_mpi.comm_world, &g_world_size);
   g_mpi.Comm_rank(g_mpi.comm_world, &g_world_rank);
   g_mpi.Comm_group(g_mpi.comm_world, &g_world_group);
+  RegistrationLock lock;
+  register_comm(g_mpi.comm_self, nullptr, 0);  // never created by the program: known from the start
 }
 
 const CommInfo* comm_register_late(MPI_Comm c) {
-  if (c == nullptr || c == g_mpi.comm_null || g_world_group == nullptr) return nullptr;
-  {
-    RegistrationLock lock;
-    if (const CommInfo* e = find_slot(c)) return e;
-    register_comm(c, nullptr, 0);
+  if (c == nullptr || c == g_mpi.comm_null || g_world_group == nullptr || known_unknown(c)) return nullptr;
+  RegistrationLock lock;
+  if (const CommInfo* e = find_slot(c)) return e;
+  if (!register_comm(c, nullptr, 0)) {
+    remember_unknown(c);
+    return nullptr;
   }
   return find_slot(c);
 }
@@ -234,8 +263,7 @@ void comm_created(MPI_Comm newcomm, MPI_Comm parent, Origin origin, int root) {
   register_comm(newcomm, parent, uid);
 }
 
-void comm_intercomm_created(MPI_Comm newcomm, MPI_Comm local, MPI_Comm bridge) {
-  (void)local;
+void comm_intercomm_created(MPI_Comm newcomm, MPI_Comm bridge) {
   if (g_world_group == nullptr) return;
   RegistrationLock lock;
   // Remote peers outside our world are found through the bridge communicator's peers.
@@ -245,6 +273,7 @@ void comm_intercomm_created(MPI_Comm newcomm, MPI_Comm local, MPI_Comm bridge) {
 void comm_freed(MPI_Comm c) {
   if (c == nullptr || c == g_mpi.comm_world) return;
   RegistrationLock lock;
+  forget_unknown(c);
   if (CommInfo* e = find_slot(c)) {
     if (e->pool_capacity > 0 && g_free_count < kCommunicators)
       g_free_blocks[g_free_count++] = FreeBlock{e->pool_offset, e->pool_capacity};

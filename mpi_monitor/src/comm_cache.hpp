@@ -42,11 +42,17 @@ inline std::uint32_t comm_hash(MPI_Comm c) {
   return static_cast<std::uint32_t>((v >> 4) ^ (v >> 13)) & (kCommunicators - 1);
 }
 
-const CommInfo* comm_register_late(MPI_Comm c);  // cold
+// Longest probe of the table: a lookup, even in a full table, costs at most this many slots.
+inline constexpr int kCommProbe = 16;
+
+// Cold: registers a communicator met for the first time on a wrapped call (MPI_Comm_idup's
+// result...). Tried once per communicator: one that cannot be registered is remembered as
+// unknown (a small negative table) and counted once in overflows.
+const CommInfo* comm_register_late(MPI_Comm c);
 
 HPCMON_HOT const CommInfo* comm_info(MPI_Comm c) {
   std::uint32_t h = comm_hash(c);
-  for (int i = 0; i < kCommunicators; ++i) {
+  for (int i = 0; i < kCommProbe; ++i) {
     const CommInfo& e = g_comms[(h + i) & (kCommunicators - 1)];
     if (e.comm == c) return &e;
     if (e.comm == nullptr) break;
@@ -72,7 +78,7 @@ enum class Origin {
 
 void comm_init_world();  // at MPI_Init, after the world uid is known
 void comm_created(MPI_Comm newcomm, MPI_Comm parent, Origin origin, int root = 0);
-void comm_intercomm_created(MPI_Comm newcomm, MPI_Comm local, MPI_Comm bridge);
+void comm_intercomm_created(MPI_Comm newcomm, MPI_Comm bridge);
 void comm_freed(MPI_Comm c);
 std::uint32_t world_index(std::uint64_t uid);  // adds the world if new (kWorlds max)
 

@@ -10,9 +10,8 @@ namespace hpcmon::mpi {
 
 struct MpiApi {
   // Predefined handles.
-  MPI_Comm comm_world = nullptr, comm_null = nullptr;
-  MPI_Datatype byte = nullptr, uint64 = nullptr, int64 = nullptr, charT = nullptr;
-  MPI_Op op_max = nullptr;
+  MPI_Comm comm_world = nullptr, comm_null = nullptr, comm_self = nullptr;
+  MPI_Datatype byte = nullptr, uint64 = nullptr, int64 = nullptr;
   MPI_Request request_null = nullptr;
 
   int (*Type_size_x)(MPI_Datatype, MPI_Count*) = nullptr;
@@ -24,7 +23,6 @@ struct MpiApi {
   int (*Comm_remote_group)(MPI_Comm, MPI_Group*) = nullptr;
   int (*Comm_dup)(MPI_Comm, MPI_Comm*) = nullptr;
   int (*Comm_free)(MPI_Comm*) = nullptr;
-  int (*Group_size)(MPI_Group, int*) = nullptr;
   int (*Group_translate_ranks)(MPI_Group, int, const int[], MPI_Group, int[]) = nullptr;
   int (*Group_free)(MPI_Group*) = nullptr;
   int (*Topo_test)(MPI_Comm, int*) = nullptr;
@@ -35,19 +33,12 @@ struct MpiApi {
   int (*Gather)(const void*, int, MPI_Datatype, void*, int, MPI_Datatype, int, MPI_Comm) = nullptr;
   int (*Gatherv)(const void*, int, MPI_Datatype, void*, const int[], const int[], MPI_Datatype,
                  int, MPI_Comm) = nullptr;
-  int (*Sendrecv)(const void*, int, MPI_Datatype, int, int, void*, int, MPI_Datatype, int, int,
-                  MPI_Comm, MPI_Status*) = nullptr;
-  int (*Barrier)(MPI_Comm) = nullptr;
   int (*Send)(const void*, int, MPI_Datatype, int, int, MPI_Comm) = nullptr;
   int (*Recv)(void*, int, MPI_Datatype, int, int, MPI_Comm, MPI_Status*) = nullptr;
   int (*Type_contiguous)(int, MPI_Datatype, MPI_Datatype*) = nullptr;
   int (*Type_commit)(MPI_Datatype*) = nullptr;
   int (*Type_free)(MPI_Datatype*) = nullptr;
   int (*Get_library_version)(char*, int*) = nullptr;
-  int (*Query_thread)(int*) = nullptr;
-  int (*Initialized)(int*) = nullptr;
-  int (*Finalized)(int*) = nullptr;
-  int (*Abort)(MPI_Comm, int) = nullptr;  // PMPI_Abort, for failures inside the tool only
 };
 
 extern MpiApi g_mpi;

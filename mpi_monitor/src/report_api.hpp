@@ -7,12 +7,23 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdlib>
 
 #include "summary.hpp"
 
 namespace hpcmon::mpi {
 
 inline constexpr int kReportAbi = 2;
+
+// The one rule for the record directory, used by the preload (no configuration companion)
+// and by the configuration companion alike: HPCMON_OUTPUT_DIR outside Slurm, never under
+// Slurm (SLURM_JOB_ID set), where the configuration's hpc.record_dir decides. nullptr: no override.
+inline const char* output_dir_override() {
+  const char* slurm_job = std::getenv("SLURM_JOB_ID");
+  if (slurm_job && *slurm_job) return nullptr;
+  const char* dir = std::getenv("HPCMON_OUTPUT_DIR");
+  return dir && *dir ? dir : nullptr;
+}
 
 struct ReportConfig {
   bool enabled = true;

@@ -36,7 +36,7 @@ struct TrafficSlot {
 
 // A receive request in flight: completion calls count its bytes from the status.
 struct PendingSlot {
-  MPI_Request request;  // nullptr: empty; kTombstone: deleted
+  MPI_Request request;  // nullptr: empty (deletion shifts entries back: no tombstones)
   std::uint64_t posted_bytes;
 };
 

@@ -7,12 +7,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "binding.hpp"
@@ -268,7 +273,7 @@ void session_start(int init_function, std::uint64_t init_ticks) {
     if (config) {
       config->load_config(&cfg);
       dlclose(handle);
-    } else if (const char* dir = std::getenv("HPCMON_OUTPUT_DIR")) {
+    } else if (const char* dir = output_dir_override()) {
       copy(cfg.record_dir, sizeof cfg.record_dir, dir);  // no configuration: defaults
     }
     copy(s.config_problem, sizeof s.config_problem, cfg.problem);
@@ -335,12 +340,39 @@ void session_finish() {
   write(s, ranks.data(), s.size, functions, traffic, end_ns, nullptr);
 }
 
+// The aborting rank's partial write runs on a helper thread and the abort waits for it at
+// most this long: a hung filesystem (or a hung load of the writer) must not delay MPI_Abort.
+constexpr std::chrono::seconds kAbortWriteDeadline{5};
+
 void session_abort(int errorcode) {
   (void)errorcode;
   Session& s = g_session;
   stop_recording(F_MPI_Abort);
-  RankRows mine = summarize_rank(rank_context(s, s.offset_init_ns));
-  write(s, &mine.me, 1, mine.functions, mine.traffic, now_ns(CLOCK_REALTIME), "MPI_Abort");
+  struct PartialWrite {
+    RankRows mine;
+    std::int64_t end_ns = 0;
+    std::mutex lock;
+    std::condition_variable finished;
+    bool done = false;
+  };
+  // Shared with the helper: it may outlive this call when the deadline passes.
+  auto job = std::make_shared<PartialWrite>();
+  job->mine = summarize_rank(rank_context(s, s.offset_init_ns));
+  job->end_ns = now_ns(CLOCK_REALTIME);
+  try {
+    std::thread([job, &s] {
+      write(s, &job->mine.me, 1, job->mine.functions, job->mine.traffic, job->end_ns, "MPI_Abort");
+      std::lock_guard<std::mutex> hold(job->lock);
+      job->done = true;
+      job->finished.notify_one();
+    }).detach();
+  } catch (const std::exception&) {
+    say("hpcmon: no partial MPI record: cannot start the writer thread");
+    return;
+  }
+  std::unique_lock<std::mutex> hold(job->lock);
+  if (!job->finished.wait_for(hold, kAbortWriteDeadline, [&] { return job->done; }))
+    say("hpcmon: no partial MPI record: the write did not finish within 5 s, aborting without it");
 }
 
 }  // namespace hpcmon::mpi

@@ -7,18 +7,12 @@
 #include <string>
 
 #include "hpcmon/config.hpp"
-#include "record_key.hpp"
 #include "report_api.hpp"
 
 namespace hpcmon::mpi {
 namespace {
 
 void copy(char* dst, std::size_t cap, const std::string& src) { std::snprintf(dst, cap, "%s", src.c_str()); }
-
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
 
 void load_config(ReportConfig* out) {
   config::Config cfg;
@@ -40,7 +34,7 @@ void load_config(ReportConfig* out) {
   for (const std::string& e : cfg.hpc.events) events += (events.empty() ? "" : ",") + e;
   copy(out->events, sizeof out->events, events);
   std::string dir = cfg.hpc.record_dir;
-  if (!under_slurm() && !env("HPCMON_OUTPUT_DIR").empty()) dir = env("HPCMON_OUTPUT_DIR");
+  if (const char* override_dir = output_dir_override()) dir = override_dir;
   copy(out->record_dir, sizeof out->record_dir, dir);
 }
 

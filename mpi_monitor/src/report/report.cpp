@@ -128,6 +128,8 @@ record::JobRecord build_record(const GatheredJob& g) {
   return rec;
 }
 
+constexpr std::uint32_t kMaxRuns = 10000;
+
 bool write_record(const GatheredJob* g, char* result, std::size_t cap) {
   try {
     if (!g->record_dir || !*g->record_dir) {
@@ -136,16 +138,18 @@ bool write_record(const GatheredJob* g, char* result, std::size_t cap) {
     }
     record::JobRecord rec = build_record(*g);
     const std::string user = rec.job.user;
-    std::filesystem::path path;
-    std::error_code ec;
-    for (std::uint32_t run = 0;; ++run) {
+    // Never replace: two runs of one step (or a rank in MPI_Abort racing rank 0) that pick
+    // the same run number settle it by the atomic link, the loser takes the next number.
+    for (std::uint32_t run = 0; run < kMaxRuns; ++run) {
       rec.job.key.run = run;
-      path = store::record_path(g->record_dir, user, g->start_ns, rec.job.key);
-      if (!std::filesystem::exists(path, ec) || run >= 9999) break;
+      const std::filesystem::path path = store::record_path(g->record_dir, user, g->start_ns, rec.job.key);
+      if (store::write_record_if_absent(path, rec)) {
+        copy(result, cap, path.string());
+        return true;
+      }
     }
-    store::write_record(path, rec);
-    copy(result, cap, path.string());
-    return true;
+    copy(result, cap, "every run number of this step is taken");
+    return false;
   } catch (const std::exception& e) {
     copy(result, cap, e.what());
   } catch (...) {

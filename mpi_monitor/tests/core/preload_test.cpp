@@ -422,4 +422,37 @@ TEST(Preload, SecondRunOfOneSlurmStepGetsTheNextRunNumber) {
   EXPECT_FALSE(fs::exists(s.dir() / "unused"));
 }
 
+TEST(Preload, ConcurrentRunsOfOneSlurmStepGetRunsZeroAndOne) {
+  Scratch s;
+  const fs::path out = s.dir() / "records";
+  const std::string slurm = "-x SLURM_JOB_ID=78 -x SLURM_CLUSTER_NAME=testc -x SLURM_STEP_ID=3 "
+                            "-x HPCMON_HPC__RECORD_DIR=" + out.string() + " ";
+  const std::string one = mpirun(2, slurm + kBin + "/mpi_core_ping 1", kPreload, s.dir() / "unused");
+  // Both at once: each writer picks run 0 first; the atomic link settles who gets it.
+  Result both = run("(" + one + ") & (" + one + ") & wait", s.dir());
+  std::vector<fs::path> files = records_under(out);
+  ASSERT_EQ(files.size(), 2u) << both.err;
+  std::sort(files.begin(), files.end());
+  EXPECT_EQ(files[0].filename(), "testc.78.3.r0.0.h5");
+  EXPECT_EQ(files[1].filename(), "testc.78.3.r0.1.h5");
+  EXPECT_EQ(hpcmon::store::read_record(files[0]).job.key.run, 0u);
+  EXPECT_EQ(hpcmon::store::read_record(files[1]).job.key.run, 1u);
+  EXPECT_EQ(lines_with(both.err, "hpcmon: MPI record written to").size(), 2u) << both.err;
+}
+
+TEST(Preload, UnderSlurmOutputDirIsIgnoredWithoutTheConfigCompanion) {
+  Scratch s;
+  // The preload with its counters and writer companions but no configuration companion.
+  const fs::path lib_dir = fs::path(kPreload).parent_path();
+  for (const char* lib : {"libhpcmon_mpi.so", "libhpcmon_mpi_counters.so", "libhpcmon_mpi_report.so"})
+    fs::copy_file(lib_dir / lib, s.dir() / lib);
+  const fs::path out = s.dir() / "records";
+  const std::string slurm = "-x SLURM_JOB_ID=79 -x SLURM_CLUSTER_NAME=testc -x SLURM_STEP_ID=0 ";
+  Result r = run(mpirun(2, slurm + kBin + "/mpi_core_ping 2", (s.dir() / "libhpcmon_mpi.so").string(), out),
+                 s.dir());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(records_under(out).empty());
+  EXPECT_EQ(lines_with(r.err, "hpcmon: no MPI record: no record directory configured").size(), 1u) << r.err;
+}
+
 }  // namespace
