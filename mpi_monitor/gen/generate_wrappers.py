@@ -177,7 +177,7 @@ def role_code(row, names):
     elif role == "comm_parent":
         post.append(f"if (rc == MPI_SUCCESS) hm::comm_created(*{a[0]}, nullptr, hm::Origin::parent);")
     elif role == "intercomm_create":
-        post.append(f"if (rc == MPI_SUCCESS) hm::comm_intercomm_created(*{a[2]}, {a[0]}, {a[1]});")
+        post.append(f"if (rc == MPI_SUCCESS) hm::comm_intercomm_created(*{a[2]}, {a[1]});")
     else:
         raise TableError(f"{row['name']}: role {role} has no template")
     if call is None:
@@ -185,11 +185,28 @@ def role_code(row, names):
     return pre, call, post
 
 
+# Take an existing request and do not return a new one.
+REQUEST_USERS = {"MPI_Cancel", "MPI_Request_free", "MPI_Start", "MPI_Test", "MPI_Wait"}
+
+
+def new_request_param(name, proto):
+    """The `MPI_Request *` parameter through which a call returns a new request, or None."""
+    if name in REQUEST_USERS:
+        return None
+    for param, pname in zip(proto["params"], proto["names"]):
+        if re.fullmatch(r"MPI_Request\s*\*\s*\w+", param):
+            return pname
+    return None
+
+
 def wrapper(row, proto):
     name = row["name"]
     params = ", ".join(proto["params"])
     names = proto["names"]
     pre, call, post = role_code(row, names)
+    if new_request := new_request_param(name, proto):
+        # Before the role's own bookkeeping: a stale entry of a reused handle must never match.
+        post.insert(0, f"if (t) hm::request_created(t, rc, *{new_request});")
     poll = "poll" in row["flags"]
     fn = f"hm::F_{name}"
     lines = [f'extern "C" int {name}({params}) {{',
