@@ -156,7 +156,7 @@ INSTANTIATE_TEST_SUITE_P(Known, MpiWorkloads,
                                            Workload{"datatypes"}, Workload{"traffic_matrix"},
                                            Workload{"many_requests"}, Workload{"intercomm"},
                                            Workload{"threads"}, Workload{"more_families"},
-                                           Workload{"comm_self_idup"},
+                                           Workload{"comm_self_idup"}, Workload{"request_handoff"},
                                            Workload{"mpi4py_workload", true}),
                          [](const auto& info) { return std::string(info.param.name); });
 
