@@ -265,6 +265,17 @@ void fsync_path(const std::filesystem::path& p, int flags) {
   if (rc != 0) throw RecordError(RecordError::Kind::write_failed, p.string() + ": fsync: " + std::strerror(err));
 }
 
+// Mode and fsync through one descriptor opened without following a symlink: a path-based
+// chmod could be redirected by whoever else can write the folder.
+void chmod_and_sync(const std::filesystem::path& tmp) {
+  const int fd = ::open(tmp.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) throw RecordError(RecordError::Kind::write_failed, tmp.string() + ": " + std::strerror(errno));
+  const char* failed = ::fchmod(fd, 0640) != 0 ? "fchmod" : ::fsync(fd) != 0 ? "fsync" : nullptr;
+  const int err = errno;
+  ::close(fd);
+  if (failed) throw RecordError(RecordError::Kind::write_failed, tmp.string() + ": " + failed + ": " + std::strerror(err));
+}
+
 }  // namespace
 
 namespace {
@@ -287,9 +298,7 @@ bool write_then_publish(const std::filesystem::path& path, const record::JobReco
         throw RecordError(RecordError::Kind::write_failed, path.string() + ": cannot write record: " + f.what);
       }
     }
-    if (::chmod(tmp.c_str(), 0640) != 0)
-      throw RecordError(RecordError::Kind::write_failed, tmp.string() + ": chmod: " + std::strerror(errno));
-    fsync_path(tmp, O_RDONLY);
+    chmod_and_sync(tmp);
     const bool published = publish(tmp);
     ::unlink(tmp.c_str());  // after a link, or a refused link; gone already after a rename
     if (published) fsync_path(dir, O_RDONLY | O_DIRECTORY);

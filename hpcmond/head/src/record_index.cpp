@@ -1,9 +1,18 @@
 // Record scan, merge and job index (record_index.hpp).
 #include "hpcmon/head/record_index.hpp"
 
+#include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
 
 #include <algorithm>
 #include <set>
@@ -89,6 +98,74 @@ std::string join(const std::set<std::string>& items) {
   return out;
 }
 
+// Writes `rec` to `target` in a child process that first becomes `owner` (with the owner's
+// primary group), so the daemon performs no root-side path operation inside a user's folder:
+// a symlink planted at the target name can only reach what the user could write anyway.
+// A root-owned record is rewritten only inside a root-owned folder. Empty string on success.
+std::string write_as_owner(const fs::path& target, const record::JobRecord& rec, uid_t owner) {
+  gid_t gid = 0;
+  {
+    passwd entry{};
+    passwd* found = nullptr;
+    char buffer[4096];
+    if (getpwuid_r(owner, &entry, buffer, sizeof buffer, &found) != 0 || !found)
+      return "no passwd entry for uid " + std::to_string(owner);
+    gid = found->pw_gid;
+  }
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC | O_NONBLOCK) != 0) return std::string("pipe: ") + std::strerror(errno);
+  const pid_t child = ::fork();
+  if (child < 0) {
+    const int err = errno;
+    ::close(report[0]);
+    ::close(report[1]);
+    return std::string("fork: ") + std::strerror(err);
+  }
+  if (child == 0) {
+    ::close(report[0]);
+    auto fail = [&](const std::string& message) {
+      (void)!::write(report[1], message.data(), message.size());
+      ::_exit(1);
+    };
+    if (::geteuid() != owner &&
+        (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(owner) != 0))
+      fail("cannot drop to uid " + std::to_string(owner) + ": " + std::strerror(errno));
+    const int folder = ::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat info{};
+    if (folder < 0 || ::fstat(folder, &info) != 0) fail(std::string("open folder: ") + std::strerror(errno));
+    if (owner == 0 && info.st_uid != 0) fail("a root-owned record in a folder of uid " + std::to_string(info.st_uid));
+    if (::fchdir(folder) != 0) fail(std::string("fchdir: ") + std::strerror(errno));
+    try {
+      store::write_record(target.filename(), rec);
+    } catch (const std::exception& error) {
+      fail(error.what());
+    }
+    ::_exit(0);
+  }
+  ::close(report[1]);
+  // Bounded: a hung filesystem must not stall the scanner forever.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  int status = 0;
+  pid_t done = 0;
+  while ((done = ::waitpid(child, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::string message;
+  if (done == 0) {
+    ::kill(child, SIGKILL);
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    message = "writer process killed after 30 s";
+  } else {
+    char buffer[512];
+    ssize_t n;
+    while ((n = ::read(report[0], buffer, sizeof buffer)) > 0) message.append(buffer, static_cast<std::size_t>(n));
+    if (message.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+      message = "writer process failed (status " + std::to_string(status) + ")";
+  }
+  ::close(report[0]);
+  return message;
+}
+
 }  // namespace
 
 RecordIndex::RecordIndex(fs::path record_dir, double merge_timeout_s, Log& log)
@@ -98,8 +175,16 @@ RecordIndex::RecordIndex(fs::path record_dir, double merge_timeout_s, Log& log)
       jobs_(std::make_shared<std::vector<JobSummary>>()) {}
 
 bool RecordIndex::refresh(const fs::path& path, FileState& state) {
+  // One descriptor for the checks and the read: a symlink swapped in after a check cannot
+  // redirect the read, and a FIFO cannot block the scan (O_NONBLOCK, then S_ISREG).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
   struct stat info{};
-  if (::lstat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return false;
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) return false;
   const std::int64_t mtime = info.st_mtim.tv_sec * 1000000000LL + info.st_mtim.tv_nsec;
   if (state.mtime_ns == mtime && state.size == static_cast<std::uint64_t>(info.st_size)) {
     if (state.owner == info.st_uid) return false;
@@ -110,7 +195,9 @@ bool RecordIndex::refresh(const fs::path& path, FileState& state) {
   state.size = static_cast<std::uint64_t>(info.st_size);
   state.owner = info.st_uid;
   try {
-    state.record = std::make_shared<const record::JobRecord>(store::read_record(path));
+    // HDF5 opens by name: the descriptor's own name reaches the file already checked.
+    const fs::path opened = "/proc/self/fd/" + std::to_string(fd);
+    state.record = std::make_shared<const record::JobRecord>(store::read_record(opened));
     state.readable = true;
     ++stats_.files_read;
   } catch (const store::RecordError& error) {
@@ -252,13 +339,11 @@ void RecordIndex::merge_group(const std::string& group_key, Group& group, std::i
     }
     ++stats_.merges;
     const fs::path target = group.main.empty() ? fs::path(group_key + ".h5") : group.main;
-    try {
-      store::write_record(target, merged);
-      // Keep the user's ownership: the daemon's write must not change whose record it is.
-      struct stat folder{};
-      if (::stat(target.parent_path().c_str(), &folder) == 0 &&
-          ::chown(target.c_str(), owner, folder.st_gid) != 0)
-        log_.once("chown:" + target.string(), "cannot give " + target.string() + " back to its owner");
+    // Written as the record's owner, so whose record it is does not change and no root-side
+    // path operation happens in the user's folder.
+    if (const std::string error = write_as_owner(target, merged, owner); !error.empty()) {
+      log_.once("merge:" + target.string(), "cannot write merged record " + target.string() + ": " + error);
+    } else {
       ++stats_.merge_writes;
       group.main = target;
       FileState& state = files_[target.string()];
@@ -270,9 +355,6 @@ void RecordIndex::merge_group(const std::string& group_key, Group& group, std::i
       }
       state.readable = true;
       state.record = std::make_shared<const record::JobRecord>(merged);
-    } catch (const store::RecordError& error) {
-      log_.once("merge:" + target.string(),
-                "cannot write merged record " + target.string() + ": " + error.what());
     }
     for (const auto& [node, state] : partials) group.merged_partials.insert(group.partials[node].string());
     group.merged = true;

@@ -3,7 +3,10 @@
 // damaged and foreign files skipped and logged once, the user taken from the file owner.
 #include <gtest/gtest.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <chrono>
 
 #include "harness.hpp"
 #include "hpcmon/head/record_index.hpp"
@@ -149,6 +152,68 @@ TEST(Records, SymlinksAreNotFollowed) {
   fs::create_symlink(real, day / "testcl.70.0.r0.0.h5");
   index.scan(test::now_ns());
   EXPECT_TRUE(index.jobs()->empty());
+}
+
+// Gives the folder tree under `top` and its files to `user` (as the node agent leaves it).
+void give_tree(const fs::path& top, const passwd& user) {
+  ASSERT_EQ(::chown(top.c_str(), user.pw_uid, user.pw_gid), 0);
+  for (const auto& entry : fs::recursive_directory_iterator(top))
+    ASSERT_EQ(::lchown(entry.path().c_str(), user.pw_uid, user.pw_gid), 0) << entry.path();
+}
+
+TEST(Records, ASymlinkAtTheMergeTargetCannotMakeTheDaemonTouchAnotherFile) {
+  ASSERT_EQ(::getuid(), 0u) << "needs root to act for an unprivileged user";
+  const passwd* found = ::getpwnam("hpcmontest");
+  ASSERT_NE(found, nullptr) << "create the test user: useradd --no-create-home hpcmontest";
+  const passwd user = *found;
+  test::TempDir dir, elsewhere;
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+  // A root-owned file the user must not be able to reach through the daemon.
+  const fs::path victim = elsewhere.path() / "root-only";
+  test::write_text(victim, "root's content\n", 0600);
+  const auto key = test::key_of("80", "0");
+  const fs::path partial = store::node_partial_path(dir.path(), "hpcmontest", kStart, key, "n1");
+  store::write_record(partial, node_partial("80", "0", "n1", kStart, 0, 1));
+  const fs::path target = store::record_path(dir.path(), "hpcmontest", kStart, key);
+  fs::create_symlink(victim, target);
+  give_tree(dir.path() / "hpcmontest", user);
+
+  Log log(true);
+  RecordIndex index(dir.path(), 0, log);  // merge due at once
+  index.scan(test::now_ns());
+  ASSERT_EQ(index.stats().merge_writes, 1u);
+  struct stat info{};
+  ASSERT_EQ(::lstat(victim.c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, 0u);
+  EXPECT_EQ(info.st_gid, 0u);
+  EXPECT_EQ(info.st_mode & 07777, 0600u);
+  std::ifstream in(victim);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "root's content\n");
+  // The symlink was replaced by the merged record, owned by the user who owns the folder.
+  ASSERT_EQ(::lstat(target.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISREG(info.st_mode));
+  EXPECT_EQ(info.st_uid, user.pw_uid);
+  EXPECT_EQ(store::read_record(target).nodes.size(), 1u);
+  EXPECT_EQ(index.jobs()->front().user, "hpcmontest");
+}
+
+TEST(Records, AFifoDoesNotBlockTheScanAndASymlinkIsSkipped) {
+  test::TempDir dir, elsewhere;
+  Log log(true);
+  RecordIndex index(dir.path(), 3600, log);
+  const fs::path day = dir.path() / me() / "2026" / "11" / "27";
+  fs::create_directories(day);
+  ASSERT_EQ(::mkfifo((day / "testcl.90.0.r0.0.h5").c_str(), 0640), 0);
+  const fs::path real = elsewhere.path() / "testcl.91.0.r0.0.h5";
+  store::write_record(real, mpi_record("91", "0", {"n1"}, 1, kStart));
+  fs::create_symlink(real, day / "testcl.91.0.r0.0.h5");
+  store::write_record(store::record_path(dir.path(), me(), kStart, test::key_of("92", "0")),
+                      mpi_record("92", "0", {"n1"}, 1, kStart));
+  const auto begin = std::chrono::steady_clock::now();
+  index.scan(test::now_ns());
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(5));
+  ASSERT_EQ(index.jobs()->size(), 1u);
+  EXPECT_EQ(index.jobs()->front().job, "92");
 }
 
 }  // namespace
