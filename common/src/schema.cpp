@@ -164,10 +164,29 @@ Section make_hpc_section() {
             {}};
 }
 
+// The host part of an http:// URL: "[::1]", "127.0.0.1", "head" (no port, path or user).
+std::string_view url_host(std::string_view url) {
+    url.remove_prefix(std::string_view("http://").size());
+    url = url.substr(0, url.find_first_of("/?#"));
+    if (const auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
+    if (!url.empty() && url.front() == '[') return url.substr(0, url.find(']') + 1);
+    return url.substr(0, url.find(':'));
+}
+
+bool loopback_host(std::string_view host) {
+    if (host == "localhost" || host == "[::1]") return true;
+    if (!host.starts_with("127.")) return false;
+    return host.find_first_not_of("0123456789.") == std::string_view::npos;
+}
+
 std::optional<std::string> head_url(std::string_view text) {
-    if (text.empty() || text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0)
-        return std::nullopt;
-    return "must be empty or start with http:// or https://, got \"" + std::string(text) + "\"";
+    if (text.empty() || text.rfind("https://", 0) == 0) return std::nullopt;
+    if (text.rfind("http://", 0) != 0)
+        return "must be empty or start with http:// or https://, got \"" + std::string(text) + "\"";
+    // The agent's bearer token travels in clear over http://: only to this machine.
+    if (loopback_host(url_host(text))) return std::nullopt;
+    return "http:// only to a loopback host (127.0.0.0/8, localhost, [::1]); use https:// for \"" +
+           std::string(text) + "\"";
 }
 
 std::optional<std::string> any_text(std::string_view) { return std::nullopt; }

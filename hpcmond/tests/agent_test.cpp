@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "hpcmon/agent/partial_writer.hpp"
 #include "hpcmon/store.hpp"
 
 namespace hpcmon::agent::test {
@@ -341,6 +342,25 @@ TEST(Agent, SymlinkPlantedInsideTheUserFolderIsNeverFollowed) {
   ASSERT_TRUE(wait_for([&] { return h.counters().record_errors == 1; }));
   EXPECT_TRUE(fs::is_empty(victim));
   EXPECT_EQ(h.counters().records_written, 0u);
+}
+
+TEST(Agent, AWriterThatOverrunsItsTimeIsKilledAndTheCallReturns) {
+  const fs::path dir = make_temp_dir("slowwrite");
+  record::JobRecord rec;
+  rec.job.key = {"testcl", "114", "0", 0, 0};
+  rec.job.start_ns = now_ns();
+  PartialTarget target{dir, "root", 0, 0, "", "n1"};
+  target.write_timeout = std::chrono::milliseconds(0);  // no child finishes an HDF5 write in 0 ms
+  const auto begin = std::chrono::steady_clock::now();
+  const WriteOutcome killed = write_partial(target, rec);
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(5));
+  EXPECT_FALSE(killed.ok);
+  EXPECT_NE(killed.error.find("writer process killed"), std::string::npos) << killed.error;
+  target.write_timeout = std::chrono::seconds(30);
+  const WriteOutcome written = write_partial(target, rec);
+  EXPECT_TRUE(written.ok) << written.error;
+  EXPECT_EQ(store::read_record(written.path).job.key.job, "114");
+  fs::remove_all(dir);
 }
 
 TEST(Agent, TwoStepsShareOneSamplerAndGetTheirOwnRecords) {

@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "hpcmon/store.hpp"
@@ -148,15 +151,29 @@ WriteOutcome write_partial(const PartialTarget& t, const record::JobRecord& rec)
     child_write(user.fd, t.uid, t.gid, {parts[1], parts[2], parts[3]}, parts[4], rec, pipe_fds[1]);
   }
   ::close(pipe_fds[1]);
+  // Bounded wait: the agent's single event loop must not stall on a hung filesystem.
+  const auto deadline = std::chrono::steady_clock::now() + t.write_timeout;
+  int status = 0;
+  pid_t done = 0;
+  while ((done = ::waitpid(child, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  if (done == 0) {
+    ::kill(child, SIGKILL);
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    ::close(pipe_fds[0]);
+    out.error = "writer process killed after " +
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t.write_timeout).count()) +
+                " ms (hung file system?)";
+    return out;
+  }
   std::string message;
+  ::fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);  // the child is gone; read what it left
   char buffer[512];
   ssize_t n;
   while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
     if (n > 0) message.append(buffer, static_cast<std::size_t>(n));
   ::close(pipe_fds[0]);
-  int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
   out.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (!out.ok) out.error = message.empty() ? "writer process failed (status " + std::to_string(status) + ")" : message;
   return out;

@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -26,6 +27,8 @@ struct PartialTarget {
   gid_t gid = 0;
   std::string record_group;  // group of a user folder the agent creates; empty or unknown: gid
   std::string node;
+  // The child is killed past this (a hung file system must not stall the event loop).
+  std::chrono::milliseconds write_timeout{30000};
 };
 
 struct WriteOutcome {
