@@ -7,6 +7,7 @@ knowledge: each role of the table maps to one accounting call of src/accounting.
 src/completion.hpp. Nothing this script writes is committed.
 
 Usage: generate_wrappers.py --table mpi_functions.tsv --mpicc mpicc --out DIR
+Fortran entries for every row whose pmpi_<name>_ the --fortran-lib library defines.
 Outputs: DIR/function_ids.hpp, DIR/function_ids.cpp, DIR/wrappers.cpp, DIR/notes.txt
 """
 import argparse
@@ -200,6 +201,7 @@ def new_request_param(name, proto):
 
 
 def wrapper(row, proto):
+    """The record function (all bookkeeping, generic in how it forwards) and the C entry."""
     name = row["name"]
     params = ", ".join(proto["params"])
     names = proto["names"]
@@ -209,15 +211,14 @@ def wrapper(row, proto):
         post.insert(0, f"if (t) hm::request_created(t, rc, *{new_request});")
     poll = "poll" in row["flags"]
     fn = f"hm::F_{name}"
-    lines = [f'extern "C" int {name}({params}) {{',
-             f"  using Next = decltype(&::{name});",
-             f"  auto next = reinterpret_cast<Next>(hm::next_fn({fn}));",
-             "  hm::Call call;"]
+    lines = ["template <class Next>",
+             f"HPCMON_HOT int rec_{name}(Next next, {params}) {{"]
     begin = f"call.begin_poll({fn})" if poll else f"call.begin({fn})"
     if row["role"] in COMM_ROLES:
         # Communicator bookkeeping runs even while recording is paused (MPI_Pcontrol(0)),
         # so the peer tables never describe a freed communicator.
-        lines += [f"  const bool rec = {begin};",
+        lines += ["  hm::Call call;",
+                  f"  const bool rec = {begin};",
                   f"  if (!rec && !hm::g_active) return next({', '.join(names)});",
                   "  hm::ThreadTables* t = rec ? call.tables() : nullptr;",
                   "  (void)t;"]
@@ -225,18 +226,123 @@ def wrapper(row, proto):
         lines += [f"  int rc = {call};", "  if (rec) call.stop();"]
         lines += ["  " + p for p in post]
         lines += ["  if (rec) call.commit(rc, 0);", "  return rc;", "}", ""]
-        return "\n".join(lines)
-    lines += [f"  if (!{begin}) return next({', '.join(names)});",
-              "  hm::ThreadTables* t = call.tables();",
-              "  (void)t;",
-              "  std::uint64_t b = 0;"]
-    lines += ["  " + p for p in pre]
-    lines.append(f"  int rc = {call};")
-    if not poll:
-        lines.append("  call.stop();")
-    lines += ["  " + p for p in post]
-    lines += [f"  call.{'commit_poll' if poll else 'commit'}(rc, b);", "  return rc;", "}", ""]
+    else:
+        lines += ["  hm::Call call;",
+                  f"  if (!{begin}) return next({', '.join(names)});",
+                  "  hm::ThreadTables* t = call.tables();",
+                  "  (void)t;",
+                  "  std::uint64_t b = 0;"]
+        lines += ["  " + p for p in pre]
+        lines.append(f"  int rc = {call};")
+        if not poll:
+            lines.append("  call.stop();")
+        lines += ["  " + p for p in post]
+        lines += [f"  call.{'commit_poll' if poll else 'commit'}(rc, b);", "  return rc;", "}", ""]
+    lines += [f'extern "C" int {name}({params}) {{',
+              f"  using Next = decltype(&::{name});",
+              f"  return rec_{name}(reinterpret_cast<Next>(hm::next_fn({fn})), {', '.join(names)});",
+              "}", ""]
     return "\n".join(lines)
+
+
+# Fortran entries (mpif.h and `use mpi`): every argument arrives by reference. Handles are
+# converted with the MPI's *_f2c for the record function; the call itself is forwarded with the
+# program's own arguments to pmpi_<name>_, so MPI_IN_PLACE, MPI_BOTTOM, MPI_STATUS_IGNORE and
+# LOGICALs keep the meaning the Fortran binding gives them.
+HANDLE_TYPES = {"MPI_Comm": "Comm", "MPI_Datatype": "Type", "MPI_Op": "Op", "MPI_Group": "Group",
+                "MPI_Info": "Info", "MPI_Win": "Win", "MPI_Errhandler": "Errhandler",
+                "MPI_Message": "Message", "MPI_Request": "Request", "MPI_File": "File"}
+WIDE_SCALARS = {"MPI_Aint", "MPI_Offset", "MPI_Count"}
+
+
+def fortran_param(param, pname):
+    """(fortran_decl, c_setup_lines, c_arg, post_forward_lines, forward_expr) or None."""
+    ctype = param[:param.rfind(pname)] + param[param.rfind(pname) + len(pname):]
+    ctype = " ".join(ctype.replace("const", " ").split()).replace(" *", "*").replace(" []", "[]")
+    if ctype in ("void*",):
+        return (f"void* {pname}", [], f"hm::fortran_api().buffer({pname})", [], pname)
+    if ctype == "int":
+        return (f"MPI_Fint* {pname}", [], f"*{pname}", [], pname)
+    if ctype in ("int*", "int[]"):
+        return (f"MPI_Fint* {pname}", [], pname, [], pname)
+    if ctype in WIDE_SCALARS:
+        return (f"{ctype}* {pname}", [], f"*{pname}", [], pname)
+    if ctype in (t + "*" for t in WIDE_SCALARS) or ctype in (t + "[]" for t in WIDE_SCALARS):
+        return (f"{ctype.rstrip('*[]')}* {pname}", [], pname, [], pname)
+    if ctype in HANDLE_TYPES:
+        kind = HANDLE_TYPES[ctype]
+        return (f"MPI_Fint* {pname}", [], f"hm::fortran_api().{kind}_f2c(*{pname})", [], pname)
+    if ctype.endswith("*") and ctype[:-1] in HANDLE_TYPES:
+        kind = HANDLE_TYPES[ctype[:-1]]
+        return (f"MPI_Fint* {pname}",
+                [f"{ctype[:-1]} c_{pname} = hm::fortran_api().{kind}_f2c(*{pname});"],
+                f"&c_{pname}",
+                [f"if (a_{pname}) *a_{pname} = hm::fortran_api().{kind}_f2c(*{pname});"], pname)
+    if ctype == "MPI_Status*" and "const" in param:
+        # An input status (MPI_Get_count...): converted before the call.
+        return (f"MPI_Fint* {pname}",
+                [f"MPI_Status c_{pname};",
+                 f"hm::fortran_api().Status_f2c({pname}, &c_{pname});"],
+                f"&c_{pname}", [], pname)
+    if ctype == "MPI_Status*":
+        # The record function needs the status even when the program ignores it.
+        return (f"MPI_Fint* {pname}",
+                [f"MPI_Status c_{pname};",
+                 f"MPI_Fint f_{pname}[hm::kFortranStatusInts];",
+                 f"MPI_Fint* fs_{pname} = hm::fortran_api().status_ignored({pname}) ? f_{pname} : {pname};"],
+                f"&c_{pname}",
+                [f"if (a_{pname} != MPI_STATUS_IGNORE) hm::fortran_api().Status_f2c(fs_{pname}, a_{pname});"],
+                f"fs_{pname}")
+    return None
+
+
+def fortran_entry(row, proto, fortran_symbols):
+    """Text of mpi_<name>_ and its aliases, or (None, reason)."""
+    name = row["name"]
+    lower = name.lower()
+    if f"p{lower}_" not in fortran_symbols:
+        return None, "no pmpi_*_ entry in the Fortran library"
+    parts = []
+    for param, pname in zip(proto["params"], proto["names"]):
+        got = fortran_param(param, pname)
+        if got is None:
+            return None, f"argument '{param}' has no Fortran mapping"
+        parts.append(got)
+    fdecls = [p[0] for p in parts] + ["MPI_Fint* ierr"]
+    setup = [line for p in parts for line in p[1]]
+    c_args = [p[2] for p in parts]
+    post = [line for p in parts for line in p[3]]
+    forward = [p[4] for p in parts] + ["e"]
+    lambda_params = []
+    for param, pname in zip(proto["params"], proto["names"]):
+        idx = param.rfind(pname)
+        lambda_params.append(param[:idx] + "a_" + pname + param[idx + len(pname):])
+    fparams = ", ".join(fdecls)
+    ftypes = ", ".join(d[:d.rfind(" ")] for d in fdecls)
+    lines = [f'HPCMON_FORTRAN_ENTRY void {lower}_({fparams}) {{',
+             f"  using FNext = void (*)({ftypes});",
+             f'  auto fnext = reinterpret_cast<FNext>(hm::fortran_next(hm::F_{name}, "p{lower}_"));',
+             "  MPI_Fint own_ierr = 0;",
+             "  MPI_Fint* e = ierr ? ierr : &own_ierr;"]
+    lines += ["  " + s for s in setup]
+    lines += [f"  auto forward = [&]({', '.join(lambda_params)}) -> int {{"]
+    lines += [f"    (void)a_{n};" for n in proto["names"]]
+    lines += [f"    fnext({', '.join(forward)});"]
+    lines += ["    " + s for s in post]
+    lines += ["    return static_cast<int>(*e);", "  };",
+              f"  rec_{name}(forward{''.join(', ' + a for a in c_args)});", "}"]
+    for alias in (lower, lower + "__", name.upper()):
+        lines.append(f'HPCMON_FORTRAN_ENTRY void {alias}({fparams}) __attribute__((alias("{lower}_")));')
+    lines.append("")
+    return "\n".join(lines), None
+
+
+def fortran_library_symbols(path):
+    if not path:
+        return set()
+    out = subprocess.run(["nm", "-D", "--defined-only", path], check=True, capture_output=True,
+                         text=True).stdout
+    return {line.split()[-1].split("@")[0] for line in out.splitlines() if line.split()}
 
 
 def main():
@@ -244,11 +350,14 @@ def main():
     ap.add_argument("--table", required=True)
     ap.add_argument("--mpicc", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--fortran-lib", default="",
+                    help="the MPI's mpif.h library (libmpi_mpifh.so): its pmpi_*_ entries")
     opts = ap.parse_args()
     try:
         rows = read_table(opts.table)
         protos = parse_prototypes(preprocess(opts.mpicc))
-        ids, wrappers, notes = [], [], []
+        fortran_symbols = fortran_library_symbols(opts.fortran_lib)
+        ids, wrappers, notes, fortran = [], [], [], []
         for row in rows:
             name = row["name"]
             if row["role"] == "excluded":
@@ -267,6 +376,11 @@ def main():
                 raise TableError(f"{name}: returns {proto['ret']} or is variadic: mark it manual "
                                  f"or excluded")
             wrappers.append(wrapper(row, proto))
+            text, reason = fortran_entry(row, proto, fortran_symbols)
+            if text:
+                fortran.append(text)
+            elif fortran_symbols:
+                notes.append(f"{name}: no Fortran entry ({reason})")
     except TableError as e:
         print(f"generate_wrappers.py: {e}", file=sys.stderr)
         return 1
@@ -294,15 +408,19 @@ def main():
         "#include <cstdint>",
         '#include "accounting.hpp"',
         '#include "completion.hpp"',
+        '#include "fortran_api.hpp"',
         '#include "lifecycle.hpp"',
         "",
         "// Deprecated MPI-2 functions (MPI_Attr_get...) are still called by programs: wrap them.",
         '#pragma GCC diagnostic ignored "-Wdeprecated-declarations"',
         "",
         "namespace hm = hpcmon::mpi;",
-        ""] + wrappers))
+        ""] + wrappers + [
+        "// Fortran entries (mpif.h, `use mpi`): same record functions, forwarded to pmpi_*_.",
+        ""] + fortran))
     write_if_changed(os.path.join(opts.out, "notes.txt"),
-                     "\n".join(notes + [f"{len(ids)} functions recorded, {len(wrappers)} generated"]) + "\n")
+                     "\n".join(notes + [f"{len(ids)} functions recorded, {len(wrappers)} generated, "
+                                         f"{len(fortran)} with Fortran entries"]) + "\n")
     return 0
 
 

@@ -4,7 +4,7 @@
   check_library.py coverage <mpi_functions.tsv> <libmpi.so> <libhpcmon_mpi.so>
       Every MPI_*/MPIX_* function libmpi.so exports (nm -D --defined-only, types T/W/i) has a
       table row; every row that is not excluded is exported by the preload, and the preload
-      exports nothing but table rows.
+      exports nothing but table rows and their Fortran entries (mpi_send_ and its aliases).
   check_library.py runpath <library>...
       No RPATH/RUNPATH entry is empty or relative (it would load libraries from the job's
       working directory into every rank).
@@ -50,7 +50,16 @@ def coverage(table, libmpi, preload):
     for name, cols in sorted(rows.items()):
         if cols[2] == "excluded" and (len(cols) < 5 or len(cols[4].strip()) < 10):
             failures.append(f"{name}: excluded without a reason")
-    wrapped = defined_functions(preload)
+    defined = defined_functions(preload)
+    # Fortran entries (mpif.h / `use mpi`): mpi_send_, mpi_send, mpi_send__ and MPI_SEND.
+    fortran = {n for n in defined if re.match(r"mpix?_", n) or (re.match(r"MPIX?_", n) and n == n.upper())}
+    wrapped = defined - fortran
+    by_fortran_name = {name.lower(): name for name in rows}
+    for name in sorted(fortran):
+        base = name.lower().rstrip("_")
+        row = by_fortran_name.get(base)
+        if row is None or rows[row][2] == "excluded":
+            failures.append(f"{name}: a Fortran entry of the preload without a wrapped table row")
     for name, cols in sorted(rows.items()):
         if cols[2] != "excluded" and name in exported and name not in wrapped:
             failures.append(f"{name}: table row but {preload} does not define it")
@@ -59,7 +68,7 @@ def coverage(table, libmpi, preload):
     for name in sorted(wrapped - set(rows)):
         failures.append(f"{name}: exported by the preload but not in the table")
     print(f"{len(exported)} MPI functions exported by libmpi, {len(rows)} table rows, "
-          f"{len(wrapped)} defined by the preload")
+          f"{len(wrapped)} defined by the preload, {len(fortran)} Fortran entries")
     return failures
 
 

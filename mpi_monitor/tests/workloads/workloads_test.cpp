@@ -84,6 +84,7 @@ std::string user_name() {
 struct Workload {
   const char* name;
   bool python = false;  // <name>.py in the source folder, else the program mpi_workload_<name>
+  bool fortran = false;  // built only when CMake found gfortran and MPI Fortran
 };
 
 void PrintTo(const Workload& w, std::ostream* os) { *os << w.name; }
@@ -92,6 +93,7 @@ class MpiWorkloads : public ::testing::TestWithParam<Workload> {};
 
 TEST_P(MpiWorkloads, RecordMatchesHandDerivedTable) {
   const std::string name = GetParam().name;
+  if (GetParam().fortran && !HPCMON_WORKLOADS_HAVE_FORTRAN) GTEST_SKIP() << "no Fortran compiler at configure time";
   const auto table = hpcmon::workloads::parse_expected_table(std::string(kTableDir) + "/" + name + ".expected");
   const char* preload_env = std::getenv("LD_PRELOAD");
   const std::string preload = preload_env != nullptr ? preload_env : "";
@@ -157,7 +159,9 @@ INSTANTIATE_TEST_SUITE_P(Known, MpiWorkloads,
                                            Workload{"many_requests"}, Workload{"intercomm"},
                                            Workload{"threads"}, Workload{"more_families"},
                                            Workload{"comm_self_idup"}, Workload{"request_handoff"},
-                                           Workload{"mpi4py_workload", true}),
+                                           Workload{"mpi4py_workload", true},
+                                           Workload{"fortran_mpif", false, true},
+                                           Workload{"fortran_use_mpi", false, true}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
