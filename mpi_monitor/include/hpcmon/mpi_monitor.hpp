@@ -10,6 +10,11 @@
 //   libhpcmon_mpi_report.so    MPI_Finalize, rank 0 (or a rank in MPI_Abort): the HDF5 writer
 // The rank's CPU binding is taken at MPI_Init by the preload itself (sched_getaffinity and
 // sysfs): no hwloc topology is ever loaded in a rank.
+// Fortran programs (mpif.h, `use mpi`): Open MPI's Fortran bindings call PMPI_* directly, so
+// the preload also exports Fortran entries (mpi_send_, mpi_send, mpi_send__, MPI_SEND)
+// generated from the same table; they share the C entries' record functions and forward to
+// pmpi_send_ with the program's own arguments. No Fortran library is linked: pmpi_*_ and the
+// *_f2c converters are found with dlsym on a Fortran call, so C programs never load one.
 // Byte accounting: docs/byte-accounting.md.
 // What it owns: the MPI function table (mpi_functions.tsv), the generated wrappers, the
 // per-rank tables, the finalize gather and docs/byte-accounting.md.
