@@ -1,6 +1,8 @@
 // Agent pushes (agent_store.hpp).
 #include "hpcmon/head/agent_store.hpp"
 
+#include <chrono>
+
 namespace hpcmon::head {
 namespace {
 
@@ -15,6 +17,42 @@ bool is_string(const json& object, const char* key) {
 }  // namespace
 
 Outcome AgentStore::push(const std::string& body) {
+  return push(body, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+void AgentStore::forget_stale(std::int64_t now_ns) {
+  for (auto agent = agents_.begin(); agent != agents_.end();) {
+    if (now_ns - agent->second.heard_ns > forget_after_ns_) {
+      agent = agents_.erase(agent);
+      continue;
+    }
+    auto& heard = agent->second.step_heard;
+    for (auto step = heard.begin(); step != heard.end();) {
+      if (now_ns - step->second > forget_after_ns_) {
+        agent->second.steps.erase(step->first);
+        step = heard.erase(step);
+      } else {
+        ++step;
+      }
+    }
+    ++agent;
+  }
+}
+
+std::size_t AgentStore::agent_count() const {
+  std::lock_guard lock(mutex_);
+  return agents_.size();
+}
+
+std::size_t AgentStore::step_count() const {
+  std::lock_guard lock(mutex_);
+  std::size_t count = 0;
+  for (const auto& [id, agent] : agents_) count += agent.steps.size();
+  return count;
+}
+
+Outcome AgentStore::push(const std::string& body, std::int64_t now_ns) {
   const json message = json::parse(body, nullptr, false);
   if (message.is_discarded() || !message.is_object()) return bad_body("body is not a JSON object");
   if (!message.contains("v") || !message["v"].is_number_integer() || message["v"].get<int>() != 1)
@@ -36,7 +74,9 @@ Outcome AgentStore::push(const std::string& body) {
   const std::string id = node + "/" + message["agent"]["instance"].get<std::string>();
   {
     std::lock_guard lock(mutex_);
+    forget_stale(now_ns);
     Agent& agent = agents_[id];
+    agent.heard_ns = now_ns;
     if (seq <= agent.contiguous || agent.above.count(seq)) {
       ++duplicates_;
       return json{{"stored", false}, {"duplicate", true}, {"seq", seq}};
@@ -58,12 +98,16 @@ Outcome AgentStore::push(const std::string& body) {
         agent.last_node = samples["node"].back();
       if (samples.contains("steps") && samples["steps"].is_array())
         for (const auto& step : samples["steps"])
-          if (step.is_object())
-            agent.steps[step.value("job", "") + "." + step.value("step", "")] = step;
+          if (step.is_object()) {
+            const std::string key = step.value("job", "") + "." + step.value("step", "");
+            agent.steps[key] = step;
+            agent.step_heard[key] = now_ns;
+          }
     } else {
       // The step ended on this node: its live reading is history now.
       const json& record = message["record"];
       agent.steps.erase(record.value("job", "") + "." + record.value("step", ""));
+      agent.step_heard.erase(record.value("job", "") + "." + record.value("step", ""));
     }
     ++stored_;
   }

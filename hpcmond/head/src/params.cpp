@@ -101,8 +101,8 @@ std::optional<double> parse_duration_s(std::string_view text) {
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || error != std::errc() || end != text.data() + text.size() ||
-      !std::isfinite(value) || value <= 0)
-    return std::nullopt;
+      !std::isfinite(value) || value <= 0 || value * unit > kMaxDurationS)
+    return std::nullopt;  // the cap keeps a step's nanoseconds far inside int64
   return value * unit;
 }
 

@@ -24,6 +24,10 @@ TEST(Params, DurationsAndCounts) {
   EXPECT_EQ(parse_duration_s("5m"), 300.0);
   EXPECT_EQ(parse_duration_s("1h"), 3600.0);
   for (const char* bad : {"", "0", "-1", "s", "abc", "nan"}) EXPECT_FALSE(parse_duration_s(bad)) << bad;
+  // Above one day is refused: 1e300 s in nanoseconds would overflow int64.
+  EXPECT_EQ(parse_duration_s("86400"), 86400.0);
+  EXPECT_EQ(parse_duration_s("24h"), 86400.0);
+  for (const char* big : {"86401", "25h", "1441m", "1e300", "1e19"}) EXPECT_FALSE(parse_duration_s(big)) << big;
   EXPECT_EQ(parse_count("25", 100), 25u);
   EXPECT_FALSE(parse_count("101", 100));
   EXPECT_FALSE(parse_count("-1", 100));

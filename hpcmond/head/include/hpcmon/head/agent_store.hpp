@@ -21,10 +21,16 @@ namespace hpcmon::head {
 class AgentStore {
  public:
   // `on_record_ready` is called (outside the lock) for each new record notice.
-  explicit AgentStore(std::function<void()> on_record_ready = {})
-      : on_record_ready_(std::move(on_record_ready)) {}
+  // Agents and steps not heard from for `forget_after_ns` (the head's clock) are dropped, so
+  // departed nodes, restarted agents and steps whose end notice was lost do not pile up.
+  explicit AgentStore(std::function<void()> on_record_ready = {},
+                      std::int64_t forget_after_ns = 600LL * 1000000000)
+      : on_record_ready_(std::move(on_record_ready)), forget_after_ns_(forget_after_ns) {}
   // Validates and stores one push; returns the answer's data or a typed error.
   Outcome push(const std::string& body);
+  Outcome push(const std::string& body, std::int64_t now_ns);  // `now_ns`: the head's receive time
+  std::size_t agent_count() const;
+  std::size_t step_count() const;
   // Per node: the agent's last node reading, its time and the running steps' last readings.
   nlohmann::json live() const;
   std::uint64_t stored() const;
@@ -37,8 +43,12 @@ class AgentStore {
     nlohmann::json last_node;       // latest node reading
     std::map<std::string, nlohmann::json> steps;  // "job.step" -> latest reading
     std::int64_t last_push_ns = 0;
+    std::int64_t heard_ns = 0;                     // the head's clock at the last push
+    std::map<std::string, std::int64_t> step_heard;  // "job.step" -> heard_ns of its reading
   };
+  void forget_stale(std::int64_t now_ns);  // under mutex_
   std::function<void()> on_record_ready_;
+  std::int64_t forget_after_ns_;
   mutable std::mutex mutex_;
   std::map<std::string, Agent> agents_;  // "node/instance"
   std::uint64_t stored_ = 0, duplicates_ = 0;

@@ -15,6 +15,7 @@ namespace hpcmon::head {
 std::optional<std::int64_t> parse_time_ns(std::string_view text);
 
 // Positive seconds, e.g. "15", "0.5" (Prometheus-style "15s", "5m", "1h" also accepted).
+inline constexpr double kMaxDurationS = 86400;  // one day: no longer duration is accepted
 std::optional<double> parse_duration_s(std::string_view text);
 
 // A non-negative decimal integer no larger than `max`.
