@@ -455,4 +455,32 @@ TEST(Preload, UnderSlurmOutputDirIsIgnoredWithoutTheConfigCompanion) {
   EXPECT_EQ(lines_with(r.err, "hpcmon: no MPI record: no record directory configured").size(), 1u) << r.err;
 }
 
+TEST(Preload, FullCommunicatorTableTriesEachCommunicatorOnce) {
+  Scratch s;
+  const fs::path out = s.dir() / "records";
+  constexpr std::uint64_t kDups = 600, kRounds = 20, kRanks = 2;  // 600 > kCommunicators (512)
+  Result r = run(mpirun(int(kRanks), kBin + "/mpi_core_comm_flood 600 20", kPreload, out), s.dir());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<fs::path> files = records_under(out);
+  ASSERT_EQ(files.size(), 1u) << r.err;
+  hpcmon::record::JobRecord rec = hpcmon::store::read_record(files[0]);
+  std::uint64_t gather_bytes = 0;
+  for (int rank = 0; rank < int(kRanks); ++rank) {
+    ASSERT_NE(row(rec, rank, "MPI_Comm_dup"), nullptr);
+    EXPECT_EQ(row(rec, rank, "MPI_Comm_dup")->calls, kDups);
+    EXPECT_EQ(row(rec, rank, "MPI_Comm_free")->calls, kDups);
+    EXPECT_EQ(row(rec, rank, "MPI_Allgather")->calls, kDups * kRounds);
+    gather_bytes += row(rec, rank, "MPI_Allgather")->bytes;
+  }
+  // A communicator that finds no slot counts one overflow when it is created and one on its
+  // first call, then is known as unknown: its other calls neither retry nor count again. Its
+  // Allgathers count 0 bytes; the others 1 int x 2 ranks each.
+  const std::uint64_t overflows = rec.mpi_table_overflows;
+  ASSERT_GT(overflows, 0u) << "the table never filled";
+  ASSERT_EQ(overflows % 2, 0u) << overflows;
+  const std::uint64_t unknown = overflows / 2;
+  EXPECT_GE(unknown, kRanks * (kDups - 512));
+  EXPECT_EQ(gather_bytes, (kRanks * kDups - unknown) * kRounds * 4 * kRanks);
+}
+
 }  // namespace
