@@ -105,6 +105,26 @@ std::string node_name() {
   return host;
 }
 
+// Slurm's ClusterName from slurm.conf as slurmstepd loaded it: the job's SLURM_CLUSTER_NAME
+// is the user's to set, and the record key must not be. The variable only when the
+// configuration cannot be reached, with a log line.
+std::string cluster_name(spank_t sp) {
+  using Lock = slurm_conf_t* (*)();
+  using Unlock = void (*)();
+  auto lock = reinterpret_cast<Lock>(dlsym(RTLD_DEFAULT, "slurm_conf_lock"));
+  auto unlock = reinterpret_cast<Unlock>(dlsym(RTLD_DEFAULT, "slurm_conf_unlock"));
+  if (lock && unlock) {
+    std::string name;
+    if (const slurm_conf_t* conf = lock(); conf && conf->cluster_name) name = conf->cluster_name;
+    unlock();
+    if (!name.empty()) return name;
+  }
+  std::string name = job_env(sp, "SLURM_CLUSTER_NAME");
+  slurm_info("hpcmon: ClusterName not readable from slurmstepd's configuration; using the job's "
+             "SLURM_CLUSTER_NAME \"%s\"", name.c_str());
+  return name;
+}
+
 // An agent that timed out once is not waited for again by this step: a stuck agent costs a
 // step at most one timeout, however many tasks it has.
 bool g_agent_stuck = false;
@@ -128,7 +148,7 @@ void announce_step(spank_t sp, const PluginArgs& args) {
   if (spank_get_item(sp, S_STEP_ALLOC_MEM, &mem_mb) != ESPANK_SUCCESS) mem_mb = 0;
   std::string cores = item_str(sp, S_STEP_ALLOC_CORES);
   if (cores.empty()) cores = item_str(sp, S_JOB_ALLOC_CORES);
-  std::string cluster = job_env(sp, "SLURM_CLUSTER_NAME");
+  std::string cluster = cluster_name(sp);
   EventLine line("step_start", g_step.job_id, g_step.step);
   line.add("cluster", cluster.empty() ? "slurm" : cluster)
       .add("job", job_key(sp, g_step.job_id))

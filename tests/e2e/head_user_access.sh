@@ -46,4 +46,21 @@ svc="$(api /api/v1/jobs -H "Authorization: Bearer $(cat "$work/api.token")")"
 [[ "$(jget "$svc" 'd["data"]["total"]')" == 2 ]] || fail "the human token should see both jobs: $svc"
 code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer wrong-token-0123456789" "$head_url/metrics")"
 [[ "$code" == 403 ]] || fail "a wrong token gave $code"
+# Job ids inside records are the writer's to choose: a record of another user (nobody) that
+# names hpcmontest's job id with a later start must not hide the job from its owner.
+orig="$(find "$records" -name "hpcmontest.$user_job.0.r0.0.h5")"
+forged="${orig%.0.h5}.1.h5"
+cp "$orig" "$forged"
+/usr/bin/python3 -c 'import h5py, sys
+with h5py.File(sys.argv[1], "r+") as f: f.attrs["start_ns"] = f.attrs["start_ns"] + 3600 * 10**9' "$forged"
+chown nobody "$forged"
+for _ in $(seq 60); do
+  all="$(api /api/v1/jobs -H "X-Munge-Credential: $(munge -S "$socket" -n)")"
+  [[ "$(jget "$all" 'd["data"]["total"]')" == 3 ]] && break
+  sleep 0.1
+done
+[[ "$(jget "$all" 'd["data"]["total"]')" == 3 ]] || fail "the forged record was not indexed: $all"
+code="$(curl -s -o "$work/own" -w '%{http_code}' -H "X-Munge-Credential: $(cred hpcmontest)" "$head_url/api/v1/jobs/$user_job")"
+[[ "$code" == 200 ]] || fail "a forged record hid hpcmontest's job: $code $(cat "$work/own")"
+[[ "$(jget "$(cat "$work/own")" 'd["data"]["user"]')" == hpcmontest ]] || fail "wrong run answered: $(cat "$work/own")"
 echo "PASS: per-user access"

@@ -35,7 +35,8 @@ listener=$!
 trap 'kill $listener 2>/dev/null; restore_plugstack' EXIT
 for _ in $(seq 50); do [[ -e "$work/events.ready" ]] && break; sleep 0.1; done
 
-(cd /tmp && runuser -u hpcmontest -- timeout 30 srun -n2 -J 'spank "ev"' \
+# The job's SLURM_CLUSTER_NAME is the user's: the record key's cluster comes from slurm.conf.
+(cd /tmp && runuser -u hpcmontest -- env SLURM_CLUSTER_NAME=forged timeout 30 srun -n2 -J 'spank "ev"' \
   bash -c 'echo $$ >'"$work"'/pids/$SLURM_PROCID; exit 3') && fail "srun should fail with exit 3"
 job="$(scontrol -o show job | sed -nE 's/^JobId=([0-9]+) .*JobName=spank "ev" .*/\1/p' | sort -n | tail -1)"
 [[ -n "$job" ]] || fail "job not found"

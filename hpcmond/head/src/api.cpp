@@ -160,20 +160,35 @@ Outcome one_job(const Services& services, const Request& request) {
     return bad("id", "not a Slurm job id (12, 12_3, 12+1, 12.batch, 12.0) or local-<host>-<start>-<pid>: \"" + request.path_tail + "\"");
   // A wrapped id names several jobs: the newest (latest start; Slurm's active job first) is
   // answered, the others are listed in "other_runs" by submit and start time.
+  // Only the runs the caller may see take part: job ids inside records are written by users,
+  // so another user's record naming this id must not hide the caller's job.
   std::vector<json> runs;
-  for (auto& job : all_jobs(services, true))
-    if (job.value("job", "") == id->job) runs.push_back(std::move(job));
+  bool others_exist = false;
+  std::string slurm_user;  // the owner Slurm gives the id, when it knows the job
+  for (auto& job : all_jobs(services, true)) {
+    if (job.value("job", "") != id->job) continue;
+    if (job.value("source", "") != "record" && slurm_user.empty()) slurm_user = job.value("user", "");
+    if (!request.sees_all && job.value("user", "") != request.user) {
+      others_exist = true;
+      continue;
+    }
+    runs.push_back(std::move(job));
+  }
+  if (runs.empty() && others_exist)
+    return ApiError{ErrorType::forbidden, "job " + id->job + " belongs to another user", ""};
+  // A record-only run whose owner is not Slurm's owner of the id: shown, but flagged.
+  for (auto& job : runs)
+    if (job.value("source", "") == "record" && !slurm_user.empty() && job.value("user", "") != slurm_user)
+      job["owner_differs_from_slurm"] = slurm_user;
   std::stable_sort(runs.begin(), runs.end(), [](const json& a, const json& b) {
     const bool a_active = a.value("source", "") != "record", b_active = b.value("source", "") != "record";
     if (a_active != b_active) return a_active;
     return job_start_ns(a) > job_start_ns(b);
   });
   for (auto& job : runs) {
-    if (!request.sees_all && job.value("user", "") != request.user)
-      return ApiError{ErrorType::forbidden, "job " + id->job + " belongs to another user", ""};
     json others = json::array();
     for (const auto& other : runs)
-      if (&other != &job && (request.sees_all || other.value("user", "") == request.user))
+      if (&other != &job)
         others.push_back({{"submit", other.value("submit", json(nullptr))},
                           {"submit_source", other.value("submit_source", "slurm")},
                           {"start", other.value("start", json(nullptr))},

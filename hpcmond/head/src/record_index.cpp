@@ -98,11 +98,32 @@ std::string join(const std::set<std::string>& items) {
   return out;
 }
 
+// The folder of `target` opened from `record_dir` one component at a time without following
+// a symlink, when every component is root's and writable by no one else: -1 otherwise.
+int root_only_folder(const fs::path& record_dir, const fs::path& target) {
+  const fs::path relative = target.parent_path().lexically_relative(record_dir);
+  if (relative.empty() || *relative.begin() == "..") return -1;
+  int dir = ::open(record_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  for (const auto& part : relative) {
+    struct stat info{};
+    if (dir < 0 || ::fstat(dir, &info) != 0 || info.st_uid != 0 || (info.st_mode & (S_IWGRP | S_IWOTH))) break;
+    const int next = part == "." ? -1 : ::openat(dir, part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    ::close(dir);
+    dir = next;
+  }
+  struct stat info{};
+  if (dir >= 0 && ::fstat(dir, &info) == 0 && info.st_uid == 0 && !(info.st_mode & (S_IWGRP | S_IWOTH))) return dir;
+  if (dir >= 0) ::close(dir);
+  return -1;
+}
+
 // Writes `rec` to `target` in a child process that first becomes `owner` (with the owner's
 // primary group), so the daemon performs no root-side path operation inside a user's folder:
 // a symlink planted at the target name can only reach what the user could write anyway.
-// A root-owned record is rewritten only inside a root-owned folder. Empty string on success.
-std::string write_as_owner(const fs::path& target, const record::JobRecord& rec, uid_t owner) {
+// Only a folder that is root's all the way down (no user can change it) is written as root,
+// the file then given to its owner through its descriptor. Empty string on success.
+std::string write_as_owner(const fs::path& record_dir, const fs::path& target, const record::JobRecord& rec,
+                           uid_t owner) {
   gid_t gid = 0;
   {
     passwd entry{};
@@ -127,18 +148,26 @@ std::string write_as_owner(const fs::path& target, const record::JobRecord& rec,
       (void)!::write(report[1], message.data(), message.size());
       ::_exit(1);
     };
-    if (::geteuid() != owner &&
+    int folder = ::geteuid() == 0 ? root_only_folder(record_dir, target) : -1;
+    const bool as_root = folder >= 0;
+    if (!as_root && ::geteuid() != owner &&
         (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(owner) != 0))
       fail("cannot drop to uid " + std::to_string(owner) + ": " + std::strerror(errno));
-    const int folder = ::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (!as_root) folder = ::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     struct stat info{};
     if (folder < 0 || ::fstat(folder, &info) != 0) fail(std::string("open folder: ") + std::strerror(errno));
-    if (owner == 0 && info.st_uid != 0) fail("a root-owned record in a folder of uid " + std::to_string(info.st_uid));
+    if (owner == 0 && !as_root) fail("a root-owned record in a folder of uid " + std::to_string(info.st_uid));
     if (::fchdir(folder) != 0) fail(std::string("fchdir: ") + std::strerror(errno));
     try {
       store::write_record(target.filename(), rec);
     } catch (const std::exception& error) {
       fail(error.what());
+    }
+    if (as_root && owner != 0) {
+      // No one but root can change this folder: the name still holds what was just written.
+      const int file = ::openat(folder, target.filename().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (file < 0 || ::fchown(file, owner, info.st_gid) != 0)
+        fail(std::string("cannot give the record back to its owner: ") + std::strerror(errno));
     }
     ::_exit(0);
   }
@@ -341,7 +370,7 @@ void RecordIndex::merge_group(const std::string& group_key, Group& group, std::i
     const fs::path target = group.main.empty() ? fs::path(group_key + ".h5") : group.main;
     // Written as the record's owner, so whose record it is does not change and no root-side
     // path operation happens in the user's folder.
-    if (const std::string error = write_as_owner(target, merged, owner); !error.empty()) {
+    if (const std::string error = write_as_owner(record_dir_, target, merged, owner); !error.empty()) {
       log_.once("merge:" + target.string(), "cannot write merged record " + target.string() + ": " + error);
     } else {
       ++stats_.merge_writes;

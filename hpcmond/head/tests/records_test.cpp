@@ -197,6 +197,25 @@ TEST(Records, ASymlinkAtTheMergeTargetCannotMakeTheDaemonTouchAnotherFile) {
   EXPECT_EQ(index.jobs()->front().user, "hpcmontest");
 }
 
+TEST(Records, ARecordOfAUserInAFolderOnlyRootCanChangeIsMergedAndStaysTheUsers) {
+  ASSERT_EQ(::getuid(), 0u) << "needs root to give the record away";
+  const passwd* user = ::getpwnam("hpcmontest");
+  ASSERT_NE(user, nullptr);
+  test::TempDir dir;
+  const auto key = test::key_of("81", "0");
+  const fs::path main = store::record_path(dir.path(), me(), kStart, key);
+  store::write_record(main, mpi_record("81", "0", {"n1"}, 1, kStart));
+  ASSERT_EQ(::chown(main.c_str(), user->pw_uid, user->pw_gid), 0);
+  Log log(true);
+  RecordIndex index(dir.path(), 0, log);
+  index.scan(test::now_ns());
+  ASSERT_EQ(index.stats().merge_writes, 1u);
+  struct stat info{};
+  ASSERT_EQ(::lstat(main.c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, user->pw_uid);
+  EXPECT_NE(store::read_record(main).job.partial_reason.find("missing node partials: n1"), std::string::npos);
+}
+
 TEST(Records, AFifoDoesNotBlockTheScanAndASymlinkIsSkipped) {
   test::TempDir dir, elsewhere;
   Log log(true);
