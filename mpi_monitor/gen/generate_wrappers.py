@@ -296,6 +296,30 @@ def fortran_param(param, pname):
     return None
 
 
+def fortran_array_param(param, pname, count_name):
+    """Arrays of requests or statuses, `count_name` long (Waitall, Testall, Startall)."""
+    ctype = " ".join(param.replace("const", " ").split())
+    if not count_name or not (ctype.endswith("[]") or "*" in ctype):
+        return None
+    if ctype.startswith("MPI_Request "):
+        return (f"MPI_Fint* {pname}",
+                [f"MPI_Request c_{pname}[hm::kFortranArrayCap];",
+                 f"for (int i = 0; i < *{count_name}; ++i) c_{pname}[i] = hm::fortran_api().Request_f2c({pname}[i]);"],
+                f"c_{pname}",
+                [f"for (int i = 0; i < *{count_name}; ++i) a_{pname}[i] = hm::fortran_api().Request_f2c({pname}[i]);"],
+                pname)
+    if ctype.startswith("MPI_Status "):
+        return (f"MPI_Fint* {pname}",
+                [f"MPI_Status c_{pname}[hm::kFortranArrayCap];",
+                 f"MPI_Fint f_{pname}[hm::kFortranArrayCap * hm::kFortranStatusStride];",
+                 f"MPI_Fint* fs_{pname} = hm::fortran_api().statuses_ignored({pname}) ? f_{pname} : {pname};"],
+                f"c_{pname}",
+                [f"if (a_{pname} != MPI_STATUSES_IGNORE) for (int i = 0; i < *{count_name}; ++i) "
+                 f"hm::fortran_api().Status_f2c(fs_{pname} + i * hm::kFortranStatusStride, &a_{pname}[i]);"],
+                f"fs_{pname}")
+    return None
+
+
 def fortran_entry(row, proto, fortran_symbols):
     """Text of mpi_<name>_ and its aliases, or (None, reason)."""
     name = row["name"]
@@ -303,8 +327,19 @@ def fortran_entry(row, proto, fortran_symbols):
     if f"p{lower}_" not in fortran_symbols:
         return None, "no pmpi_*_ entry in the Fortran library"
     parts = []
+    count_name = next((n for n in proto["names"] if n in ("count", "incount")), None)
+    if "array_of_requests" in proto["names"] and any(n in ("index", "array_of_indices") for n in proto["names"]):
+        return None, "Fortran indices are 1-based"
+    guard = None
     for param, pname in zip(proto["params"], proto["names"]):
-        got = fortran_param(param, pname)
+        ctype = " ".join(param.replace("const", " ").split())
+        if pname.startswith("array_of_") and ctype.startswith(("MPI_Request ", "MPI_Status ")):
+            # mpi.h declares some arrays as pointers (MPI_Status *array_of_statuses).
+            got = fortran_array_param(param, pname, count_name)
+        else:
+            got = fortran_param(param, pname)
+        if got and count_name and "[" in param and pname.startswith("array_of_"):
+            guard = count_name
         if got is None:
             return None, f"argument '{param}' has no Fortran mapping"
         parts.append(got)
@@ -324,6 +359,11 @@ def fortran_entry(row, proto, fortran_symbols):
              f'  auto fnext = reinterpret_cast<FNext>(hm::fortran_next(hm::F_{name}, "p{lower}_"));',
              "  MPI_Fint own_ierr = 0;",
              "  MPI_Fint* e = ierr ? ierr : &own_ierr;"]
+    if guard:
+        # Arrays are converted in bounded local storage; a longer call is forwarded uncounted.
+        lines += [f"  if (*{guard} < 0 || *{guard} > hm::kFortranArrayCap) {{",
+                  f"    fnext({', '.join(p[0][p[0].rfind(' ') + 1:] for p in parts)}, e);",
+                  "    return;", "  }"]
     lines += ["  " + s for s in setup]
     lines += [f"  auto forward = [&]({', '.join(lambda_params)}) -> int {{"]
     lines += [f"    (void)a_{n};" for n in proto["names"]]

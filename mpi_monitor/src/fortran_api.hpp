@@ -19,6 +19,11 @@ namespace hpcmon::mpi {
 // A Fortran status is MPI_STATUS_SIZE INTEGERs: room for any layout of MPI_Status.
 inline constexpr int kFortranStatusInts = 2 * static_cast<int>(sizeof(MPI_Status) / sizeof(MPI_Fint)) + 2;
 static_assert(sizeof(MPI_Fint) == sizeof(int), "Fortran INTEGER arrays are passed as int arrays");
+// MPI_STATUS_SIZE: the stride of a Fortran array of statuses.
+inline constexpr int kFortranStatusStride = static_cast<int>(sizeof(MPI_Status) / sizeof(MPI_Fint));
+// Longest request/status array (Waitall, Testall, Startall) a Fortran entry converts on its
+// stack; a longer call is forwarded without being counted.
+inline constexpr int kFortranArrayCap = 256;
 
 struct FortranApi {
   MPI_Comm (*Comm_f2c)(MPI_Fint) = nullptr;
@@ -36,6 +41,7 @@ struct FortranApi {
   const void* bottom[4] = {};
   const void* in_place[4] = {};
   const void* status_ignore[4] = {};
+  const void* statuses_ignore[4] = {};
 
   // A Fortran buffer argument as the C API sees it: MPI_BOTTOM / MPI_IN_PLACE translated.
   void* buffer(void* p) const {
@@ -44,6 +50,11 @@ struct FortranApi {
     for (const void* b : in_place)
       if (b && p == b) return MPI_IN_PLACE;
     return p;
+  }
+  bool statuses_ignored(const MPI_Fint* p) const {
+    for (const void* s : statuses_ignore)
+      if (s && static_cast<const void*>(p) == s) return true;
+    return false;
   }
   bool status_ignored(const MPI_Fint* p) const {
     for (const void* s : status_ignore)

@@ -66,6 +66,7 @@ FortranApi load_fortran_api() {
   find_common(a.bottom, "mpi_fortran_bottom");
   find_common(a.in_place, "mpi_fortran_in_place");
   find_common(a.status_ignore, "mpi_fortran_status_ignore");
+  find_common(a.statuses_ignore, "mpi_fortran_statuses_ignore");
   return a;
 }
 
