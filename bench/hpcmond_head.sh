@@ -2,7 +2,7 @@
 # REST latency and throughput of the head daemon: hpcmond-head pinned to CPU 0, wrk pinned to
 # CPU 1, 16 connections, one thread. Goal (issue 7): p99 <= 5 ms at >= 2,000 requests/s on
 # /api/v1/metrics.
-#   usage: HPCMON_BUILD_DIR=/work/build-head bash bench/hpcmond_head.sh [DURATION] [PATH...]
+#   usage: HPCMON_BUILD_DIR=build bash bench/hpcmond_head.sh [DURATION] [PATH...]
 set -euo pipefail
 build="${HPCMON_BUILD_DIR:?set HPCMON_BUILD_DIR to a build directory}"
 duration="${1:-30s}"; shift || true

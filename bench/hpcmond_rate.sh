@@ -5,7 +5,7 @@
 # request's scheduled send time. Prints the load average before and after.
 # HPCMON_BENCH_SCHED="chrt -f 10" runs the daemon and the client under that prefix (the
 # scheduling a service unit's CPUSchedulingPolicy= would give; nice is void across autogroups).
-#   usage: HPCMON_BUILD_DIR=/work/build-head bash bench/hpcmond_rate.sh [RATE] [SECONDS] [PATH...]
+#   usage: HPCMON_BUILD_DIR=build bash bench/hpcmond_rate.sh [RATE] [SECONDS] [PATH...]
 set -euo pipefail
 build="${HPCMON_BUILD_DIR:?set HPCMON_BUILD_DIR to a build directory}"
 rate="${1:-2000}"; seconds="${2:-30}"; shift 2 || true
