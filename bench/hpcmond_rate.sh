@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fixed-rate latency of the head daemon (issue 7's goal: p99 <= 5 ms at 2,000 requests/s on
-# /api/v1/metrics): hpcmond-head pinned to CPU 0, the rate-limited client hpcmond_rate.cpp
+# /api/v1/metrics): hpcmond pinned to CPU 0, the rate-limited client hpcmond_rate.cpp
 # (built here with g++) pinned to CPU 1, 16 keep-alive connections, latency counted from each
 # request's scheduled send time. Prints the load average before and after.
 # HPCMON_BENCH_SCHED="chrt -f 10" runs the daemon and the client under that prefix (the
@@ -24,7 +24,7 @@ api:
 YAML
 mkdir -p "$work/records"
 read -r -a sched <<<"${HPCMON_BENCH_SCHED:-}"
-env -u SLURM_CONF ${sched[@]+"${sched[@]}"} taskset -c 0 "$build/bin/hpcmond-head" --config "$work/head.yaml" 2>"$work/head.log" &
+env -u SLURM_CONF ${sched[@]+"${sched[@]}"} taskset -c 0 "$build/bin/hpcmond" --config "$work/head.yaml" 2>"$work/head.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/api/v1/metrics" >/dev/null && break; sleep 0.1; done

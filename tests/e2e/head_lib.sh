@@ -1,6 +1,6 @@
-# Shared part of the head daemon's end-to-end tests: start hpcmond-head on a free loopback
+# Shared part of the head daemon's end-to-end tests: start hpcmond (head mode) on a free loopback
 # port with a config written here, query it, stop it pass or fail.
-# Needs: lib.sh sourced first; HPCMON_HEAD_BIN (the hpcmond-head program).
+# Needs: lib.sh sourced first; HPCMON_HEAD_BIN (the hpcmond program).
 head_bin="${HPCMON_HEAD_BIN:?HPCMON_HEAD_BIN not set}"
 
 free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -32,7 +32,7 @@ YAML
     sleep 0.1
   done
   cat "$work/head.log" >&2
-  fail "hpcmond-head did not answer on $head_url"
+  fail "hpcmond did not answer on $head_url"
 }
 
 # api PATH [curl args...]: the body of a GET.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hpcmond-head against the private Slurm: /api/v1/nodes equals `scontrol show node`, a drained
+# hpcmond (head mode) against the private Slurm: /api/v1/nodes equals `scontrol show node`, a drained
 # node and a completing job show within two polling intervals, the daemon's RPCs are counted.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh" "$@"

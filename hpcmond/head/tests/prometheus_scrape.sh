@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A real Prometheus scrapes hpcmond-head's /metrics every second; its query API then returns
+# A real Prometheus scrapes hpcmond's /metrics every second; its query API then returns
 # our series with the cluster and node labels. Both processes are stopped, pass or fail.
 #   usage: prometheus_scrape.sh HPCMOND_HEAD WORKDIR
 set -euo pipefail
@@ -70,4 +70,4 @@ up="$(query 'up{job="hpcmond"}')"
 [[ "$up" == *'"value":['*',"1"]'* ]] || fail "target not up: $up"
 scans="$(query 'hpcmon_records_scans_total')"
 [[ "$scans" == *'"cluster":"local"'* ]] || fail "hpcmon_records_scans_total missing: $scans"
-echo "PASS: Prometheus scraped hpcmond-head"
+echo "PASS: Prometheus scraped hpcmond"
