@@ -3,20 +3,46 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <set>
+#include <vector>
 
 #include "hpcmon/head/api.hpp"
 
 namespace hpcmon::head {
 namespace {
 
-std::string metric_name(const std::string& dotted) {
-  std::string out = "hpcmon_node_";
-  for (char c : dotted) {
+std::string sanitized(const std::string& text) {
+  std::string out;
+  for (char c : text) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     out += ok ? c : '_';
   }
   return out;
+}
+
+// The per-device part of a sampler name becomes a label, so that one family holds every
+// core, disk, interface or filesystem ("cpu.cpu0.user_s" -> hpcmon_node_cpu_user_s{cpu="cpu0"}).
+// Their number is bounded by the node's hardware.
+struct SplitName {
+  std::string family;
+  std::string label_key;    // empty: no per-device label
+  std::string label_value;
+};
+
+SplitName split_name(const std::string& dotted) {
+  static const std::pair<const char*, const char*> kPerDevice[] = {
+      {"cpu", "cpu"}, {"disk", "device"}, {"net", "interface"}, {"fs", "mountpoint"}};
+  const auto first = dotted.find('.');
+  const auto last = dotted.rfind('.');
+  if (first != std::string::npos && last != first) {
+    const std::string group = dotted.substr(0, first);
+    for (const auto& [prefix, key] : kPerDevice)
+      if (group == prefix)
+        return {"hpcmon_node_" + sanitized(group + "_" + dotted.substr(last + 1)), key,
+                dotted.substr(first + 1, last - first - 1)};
+  }
+  return {"hpcmon_node_" + sanitized(dotted), "", ""};
 }
 
 std::string label_value(const std::string& text) {
@@ -55,13 +81,26 @@ std::string prometheus_text(const Services& services) {
   std::string out;
   out.reserve(16384);
   if (auto snapshot = services.system.latest()) {
-    std::set<std::string> done;
+    // One HELP/TYPE block per family, its samples together, families in first-seen order.
+    std::vector<std::string> order;
+    std::map<std::string, std::string> samples, help;
+    std::set<std::string> seen;
     for (const auto& metric : snapshot->metrics) {
-      const std::string name = metric_name(metric.name);
-      if (!done.insert(name).second) continue;
-      family(out, name, "gauge", metric.name + " (" + metric.unit + ") of the head node", labels,
-             metric.value);
+      const SplitName split = split_name(metric.name);
+      const std::string series_labels =
+          split.label_key.empty() ? labels
+                                  : labels + "," + split.label_key + "=\"" + label_value(split.label_value) + "\"";
+      if (!seen.insert(split.family + "{" + series_labels + "}").second) continue;
+      if (!samples.count(split.family)) {
+        order.push_back(split.family);
+        help[split.family] = (split.label_key.empty() ? metric.name : split.family.substr(12)) + " (" +
+                             metric.unit + ") of the head node" +
+                             (split.label_key.empty() ? "" : ", per " + split.label_key);
+      }
+      samples[split.family] += split.family + "{" + series_labels + "} " + number(metric.value) + "\n";
     }
+    for (const auto& name : order)
+      out += "# HELP " + name + " " + help[name] + "\n# TYPE " + name + " gauge\n" + samples[name];
   }
   const ScanStats stats = services.records.stats();
   const auto jobs = services.records.jobs();

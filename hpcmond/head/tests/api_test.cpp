@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <regex>
 #include <sstream>
 
 #include "harness.hpp"
@@ -153,23 +154,40 @@ TEST_F(Api, PrometheusExpositionHasBoundedLabels) {
   EXPECT_NE(reply.body.find("# TYPE hpcmon_node_mem_total_bytes gauge\n"), std::string::npos);
   EXPECT_NE(reply.body.find("hpcmon_records_jobs{cluster=\"local\"} 3\n"), std::string::npos);
   EXPECT_NE(reply.body.find("hpcmon_records_merges_total{cluster=\"local\"} 4\n"), std::string::npos);
-  // Every sample line carries only the cluster and node labels.
+  // Every sample line carries the cluster label, the node label, and at most one per-device
+  // label (core, disk, interface, filesystem): cardinality bounded by the node's hardware.
+  const std::regex label(R"re(([a-z_]+)="((?:[^"\\]|\\.)*)")re");
   std::istringstream lines(reply.body);
   std::string line;
   int samples = 0;
   while (std::getline(lines, line)) {
     if (line.empty() || line[0] == '#') continue;
     ++samples;
-    const auto open = line.find('{'), close = line.find('}');
+    const auto open = line.find('{'), close = line.rfind('}');
     ASSERT_NE(open, std::string::npos) << line;
     const std::string labels = line.substr(open + 1, close - open - 1);
-    EXPECT_EQ(labels.rfind("cluster=\"", 0), 0u) << line;
-    const auto commas = std::count(labels.begin(), labels.end(), ',');
-    EXPECT_LE(commas, 1) << line;
-    if (commas == 1) {
-      EXPECT_NE(labels.find(",node=\""), std::string::npos) << line;
+    std::vector<std::string> keys;
+    for (std::sregex_iterator it(labels.begin(), labels.end(), label), end; it != end; ++it)
+      keys.push_back((*it)[1]);
+    ASSERT_FALSE(keys.empty()) << line;
+    EXPECT_EQ(keys[0], "cluster") << line;
+    EXPECT_LE(keys.size(), 3u) << line;
+    if (keys.size() >= 2) {
+      EXPECT_EQ(keys[1], "node") << line;
+    }
+    if (keys.size() == 3) {
+      EXPECT_TRUE(keys[2] == "cpu" || keys[2] == "device" || keys[2] == "interface" || keys[2] == "mountpoint")
+          << line;
     }
   }
+  // Per-core figures are one family with a cpu label, described once.
+  EXPECT_NE(reply.body.find(",cpu=\"cpu0\"} "), std::string::npos);
+  EXPECT_NE(reply.body.find(",cpu=\"total\"} "), std::string::npos);
+  std::size_t type_lines = 0;
+  for (auto at = reply.body.find("# TYPE hpcmon_node_cpu_user_s gauge\n"); at != std::string::npos;
+       at = reply.body.find("# TYPE hpcmon_node_cpu_user_s gauge\n", at + 1))
+    ++type_lines;
+  EXPECT_EQ(type_lines, 1u);
   EXPECT_GT(samples, 20);
 }
 
