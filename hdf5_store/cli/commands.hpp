@@ -14,5 +14,6 @@ void add_report(CLI::App& app, Action& run);
 void add_export(CLI::App& app, Action& run);
 void add_merge(CLI::App& app, Action& run);
 void add_validate(CLI::App& app, Action& run);
+void add_jobs(CLI::App& app, Action& run);  // asks the head daemon, as the calling user
 
 }  // namespace hpcmon::cli

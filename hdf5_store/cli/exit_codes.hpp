@@ -12,6 +12,7 @@ inline constexpr int kExitNotHpcmon = 3;    // HDF5, but not an hpcmon record
 inline constexpr int kExitUnsupported = 4;  // a record format major version this build does not know
 inline constexpr int kExitDamaged = 5;      // truncated, corrupt or inconsistent record
 inline constexpr int kExitWriteFailed = 6;  // the output file could not be written
+inline constexpr int kExitRequestFailed = 7;  // `hpcmon jobs`: the head daemon refused or was unreachable
 
 inline int exit_code_for(store::RecordError::Kind kind) {
   using Kind = store::RecordError::Kind;

@@ -7,17 +7,19 @@
 
 int main(int argc, char** argv) {
   using namespace hpcmon::cli;
-  CLI::App app{"hpcmon: read, check, export and merge hpcmon job records"};
+  CLI::App app{"hpcmon: read, check, export and merge hpcmon job records; ask the head daemon for your jobs"};
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 ok, 1 usage, 2 missing/unreadable/not HDF5, 3 not an hpcmon record,\n"
-      "4 unsupported format version, 5 damaged or inconsistent record, 6 output not written.\n"
+      "4 unsupported format version, 5 damaged or inconsistent record, 6 output not written,\n"
+      "7 the head daemon refused or could not be reached (hpcmon jobs).\n"
       "Format and fields: docs/job-record.md");
   Action run;
   add_report(app, run);
   add_export(app, run);
   add_merge(app, run);
   add_validate(app, run);
+  add_jobs(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -30,6 +30,14 @@ done
 
 mine="$(api /api/v1/jobs -H "X-Munge-Credential: $(cred hpcmontest)")"
 [[ "$(jget "$mine" '[j["job"] for j in d["data"]["jobs"]]')" == "['$user_job']" ]] || fail "hpcmontest sees: $mine"
+# The `hpcmon` command sends the credential itself: the same answers, as the calling user.
+cli="$(cd /tmp && runuser -u hpcmontest -- "$hpcmon" jobs --url "$head_url" --munge-socket "$socket" --json)" ||
+  fail "hpcmon jobs as hpcmontest failed"
+[[ "$(jget "$cli" '[j["job"] for j in d["jobs"]]')" == "['$user_job']" ]] || fail "hpcmon jobs as hpcmontest: $cli"
+rc=0
+(cd /tmp && runuser -u hpcmontest -- "$hpcmon" jobs "$root_job" --url "$head_url" --munge-socket "$socket") \
+  >/dev/null 2>"$work/cli.err" || rc=$?
+[[ $rc == 7 ]] && grep -q "HTTP 403" "$work/cli.err" || fail "hpcmon jobs of another user's job: exit $rc, $(cat "$work/cli.err")"
 code="$(curl -s -o "$work/other" -w '%{http_code}' -H "X-Munge-Credential: $(cred hpcmontest)" "$head_url/api/v1/jobs/$root_job")"
 [[ "$code" == 403 ]] || fail "another user's job gave $code: $(cat "$work/other")"
 code="$(curl -s -o /dev/null -w '%{http_code}' "$head_url/api/v1/jobs")"
