@@ -77,7 +77,8 @@ mpi_job="$(scontrol -o show job | sed -nE 's/^JobId=([0-9]+) .*JobName=heat1d .*
 echo
 echo "== The head merges rank 0's MPI record with the node agent's partial =="
 for _ in $(seq 300); do
-  curl -sf "http://127.0.0.1:$port/api/v1/jobs/$mpi_job" | grep -q '"merge": *"merged"' && break
+  answer="$(curl -sf "http://127.0.0.1:$port/api/v1/jobs/$mpi_job" || true)"
+  [[ "$answer" =~ \"merge\":\ *\"merged\" ]] && break
   sleep 0.1
 done
 record="$(find "$demo/records" -name "*.$mpi_job.0.r0.0.h5" | head -1)"
@@ -90,7 +91,7 @@ head -40 "$demo/jobs.json"
 echo
 echo "== GET /metrics (Prometheus) =="
 curl -s "http://127.0.0.1:$port/metrics" >"$demo/metrics.txt"
-grep -v '^#' "$demo/metrics.txt" | head -12
+awk '!/^#/ && shown++ < 12' "$demo/metrics.txt"
 
 echo
 echo "demo: Slurm, the agent and hpcmond keep running (API on http://127.0.0.1:$port)."
