@@ -179,41 +179,33 @@ TEST(Agent, DescendantsOfATaskAreCounted) {
   EXPECT_GE(max_of(find_series(rec, "task", "0", "rss")->values), static_cast<double>(kAllocated));
 }
 
-TEST(Agent, TaskKilledBySignal9MarksThePartial) {
-  AgentHarness h("kill9");
+// A step whose only task is killed by `signal`: the partial the agent writes for it.
+record::JobRecord partial_of_killed_step(const char* name, const char* job, int signal, int step_exit) {
+  AgentHarness h(name);
   const std::int64_t start = now_ns();
-  ASSERT_EQ(h.send(step_start_line("103", "0", start)), 0);
+  EXPECT_EQ(h.send(step_start_line(job, "0", start)), 0);
   const pid_t child = fork_sleeper();
-  ASSERT_EQ(h.send(task_line("task_start", "103", "0", 0, child)), 0);
+  EXPECT_EQ(h.send(task_line("task_start", job, "0", 0, child)), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
-  kill(child, SIGKILL);
+  kill(child, signal);
   int status = 0;
   waitpid(child, &status, 0);
-  ASSERT_EQ(h.send(task_line("task_exit", "103", "0", 0, child, status)), 0);
-  ASSERT_EQ(h.send(step_end_line("103", "0", now_ns(), 137)), 0);
-  const fs::path path = partial_of(h, "103", "0", start);
-  ASSERT_TRUE(wait_for([&] { return fs::exists(path); }));
-  const auto rec = store::read_record(path);
+  EXPECT_EQ(h.send(task_line("task_exit", job, "0", 0, child, status)), 0);
+  EXPECT_EQ(h.send(step_end_line(job, "0", now_ns(), step_exit)), 0);
+  const fs::path path = partial_of(h, job, "0", start);
+  EXPECT_TRUE(wait_for([&] { return fs::exists(path); }));
+  return store::read_record(path);
+}
+
+TEST(Agent, TaskKilledBySignal9MarksThePartial) {
+  const auto rec = partial_of_killed_step("kill9", "103", SIGKILL, 137);
   EXPECT_TRUE(rec.job.partial);
   EXPECT_EQ(rec.job.partial_reason, "killed by signal 9");
   EXPECT_EQ(rec.job.exit_status, 137);
 }
 
 TEST(Agent, SigtermFromScancelIsCancelled) {
-  AgentHarness h("term");
-  const std::int64_t start = now_ns();
-  ASSERT_EQ(h.send(step_start_line("104", "0", start)), 0);
-  const pid_t child = fork_sleeper();
-  ASSERT_EQ(h.send(task_line("task_start", "104", "0", 0, child)), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  kill(child, SIGTERM);
-  int status = 0;
-  waitpid(child, &status, 0);
-  ASSERT_EQ(h.send(task_line("task_exit", "104", "0", 0, child, status)), 0);
-  ASSERT_EQ(h.send(step_end_line("104", "0", now_ns(), 143)), 0);
-  const fs::path path = partial_of(h, "104", "0", start);
-  ASSERT_TRUE(wait_for([&] { return fs::exists(path); }));
-  const auto rec = store::read_record(path);
+  const auto rec = partial_of_killed_step("term", "104", SIGTERM, 143);
   EXPECT_TRUE(rec.job.partial);
   EXPECT_EQ(rec.job.partial_reason, "cancelled");
 }

@@ -5,27 +5,13 @@
 #include <mpi.h>
 #include <stdio.h>
 
+#include "workload.h"
+
 enum { kRanks = 3 };
 
-static double checksum;
-
-static void fold_d(const double *v, int n) {
-  for (int i = 0; i < n; ++i) checksum = checksum * 1.0000001 + v[i];
-}
-
-static void fold_i(const int *v, int n) {
-  for (int i = 0; i < n; ++i) checksum = checksum * 1.0000001 + (double)v[i];
-}
-
 int main(int argc, char **argv) {
-  MPI_Init(&argc, &argv);
   int rank, size;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (size != kRanks) {
-    if (rank == 0) fprintf(stderr, "icollectives: needs exactly %d ranks\n", kRanks);
-    MPI_Abort(MPI_COMM_WORLD, 2);
-  }
+  workload_start(&argc, &argv, kRanks, "icollectives", &rank, &size);
   const MPI_Comm w = MPI_COMM_WORLD;
   MPI_Request req[8];
 

@@ -11,27 +11,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "workload.h"
+
 enum { kRanks = 4 };
 
-static double checksum;
-
-static void fold_d(const double *v, int n) {
-  for (int i = 0; i < n; ++i) checksum = checksum * 1.0000001 + v[i];
-}
-
-static void fold_i(const int *v, int n) {
-  for (int i = 0; i < n; ++i) checksum = checksum * 1.0000001 + (double)v[i];
-}
-
 int main(int argc, char **argv) {
-  MPI_Init(&argc, &argv);
   int rank, size;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (size != kRanks) {
-    if (rank == 0) fprintf(stderr, "more_families: needs exactly %d ranks\n", kRanks);
-    MPI_Abort(MPI_COMM_WORLD, 2);
-  }
+  workload_start(&argc, &argv, kRanks, "more_families", &rank, &size);
   const int partner = rank ^ 1, next = (rank + 1) % kRanks, prev = (rank + kRanks - 1) % kRanks;
   MPI_Request req[6];
 

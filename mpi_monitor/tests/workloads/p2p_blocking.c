@@ -8,27 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "workload.h"
+
 enum { kRanks = 4 };
 
-static double checksum;
-
-static void fold_doubles(const double *v, int n) {
-  for (int i = 0; i < n; ++i) checksum = checksum * 1.0000001 + v[i];
-}
-
-static void fold_ints(const int *v, int n) {
-  for (int i = 0; i < n; ++i) checksum = checksum * 1.0000001 + (double)v[i];
-}
-
 int main(int argc, char **argv) {
-  MPI_Init(&argc, &argv);
   int rank, size;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (size != kRanks) {
-    if (rank == 0) fprintf(stderr, "p2p_blocking: needs exactly %d ranks\n", kRanks);
-    MPI_Abort(MPI_COMM_WORLD, 2);
-  }
+  workload_start(&argc, &argv, kRanks, "p2p_blocking", &rank, &size);
   const int partner = rank ^ 1;
   const int next = (rank + 1) % kRanks, prev = (rank + kRanks - 1) % kRanks;
   const int even = (rank % 2) == 0;
@@ -42,10 +28,10 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 10; ++i) d[i] = 0.1 * (i + 1) + rank;
     MPI_Send(d, 10, MPI_DOUBLE, partner, 1, MPI_COMM_WORLD);
     MPI_Recv(n, 100, MPI_INT, partner, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    fold_ints(n, 5);
+    fold_i(n, 5);
   } else {
     MPI_Recv(d, 10, MPI_DOUBLE, partner, 1, MPI_COMM_WORLD, &status);
-    fold_doubles(d, 10);
+    fold_d(d, 10);
     for (int i = 0; i < 5; ++i) n[i] = 7 * i + rank;
     MPI_Send(n, 5, MPI_INT, partner, 2, MPI_COMM_WORLD);
   }
@@ -53,7 +39,7 @@ int main(int argc, char **argv) {
   /* 2. MPI_Ssend odd -> even 3 doubles (24 B), received with MPI_ANY_SOURCE / MPI_ANY_TAG. */
   if (even) {
     MPI_Recv(d, 100, MPI_DOUBLE, MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
-    fold_doubles(d, 3);
+    fold_d(d, 3);
     checksum += status.MPI_SOURCE;
   } else {
     for (int i = 0; i < 3; ++i) d[i] = 1.5 * i - rank;
@@ -69,7 +55,7 @@ int main(int argc, char **argv) {
       MPI_Bsend(n, 7, MPI_INT, partner, 4, MPI_COMM_WORLD);
     } else {
       MPI_Recv(n, 7, MPI_INT, partner, 4, MPI_COMM_WORLD, &status);
-      fold_ints(n, 7);
+      fold_i(n, 7);
     }
     void *detached;
     int detached_size;
@@ -87,7 +73,7 @@ int main(int argc, char **argv) {
       MPI_Rsend(d, 4, MPI_DOUBLE, partner, 5, MPI_COMM_WORLD);
     } else {
       MPI_Wait(&ready, &status);
-      fold_doubles(d, 4);
+      fold_d(d, 4);
     }
   }
 
@@ -96,14 +82,14 @@ int main(int argc, char **argv) {
     double out[6], in[6];
     for (int i = 0; i < 6; ++i) out[i] = rank * 10.0 + i;
     MPI_Sendrecv(out, 6, MPI_DOUBLE, next, 6, in, 6, MPI_DOUBLE, prev, 6, MPI_COMM_WORLD, &status);
-    fold_doubles(in, 6);
+    fold_d(in, 6);
   }
 
   /* 6. MPI_Sendrecv_replace the other way: 2 doubles (16 B) to prev, from next. */
   {
     double both[2] = {rank + 0.5, rank + 0.25};
     MPI_Sendrecv_replace(both, 2, MPI_DOUBLE, prev, 7, next, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    fold_doubles(both, 2);
+    fold_d(both, 2);
   }
 
   /* 7. MPI_PROC_NULL: a send of 100 doubles and a receive of 100 doubles that move nothing. */
@@ -119,7 +105,7 @@ int main(int argc, char **argv) {
       MPI_Recv(tmp, kRanks, MPI_DOUBLE, MPI_ANY_SOURCE, 9, MPI_COMM_WORLD, &status);
       for (int i = 0; i < status.MPI_SOURCE; ++i) got[status.MPI_SOURCE][i] = tmp[i];
     }
-    for (int src = 1; src < kRanks; ++src) fold_doubles(got[src], src);
+    for (int src = 1; src < kRanks; ++src) fold_d(got[src], src);
   } else {
     double mine[kRanks];
     for (int i = 0; i < rank; ++i) mine[i] = rank / 3.0 + i;
