@@ -1,6 +1,7 @@
 // HPCMON_<SECTION>__<KEY>=value overrides, their export, and the YAML dump; all driven
 // by the schema table.
 #include "internal.hpp"
+#include "structured_keys.hpp"
 
 #include <unistd.h>
 
@@ -161,6 +162,7 @@ std::string to_yaml(const Config& config) {
         out += std::string(section.name) + ":\n";
         for (const Field& field : section.fields)
             out += "  " + std::string(field.key) + ": " + format_value(field.get(config)) + "\n";
+        out += detail::structured_yaml(config, section.name);
     }
     return out;
 }

@@ -264,11 +264,12 @@ std::string format_number(double value) {
 }  // namespace
 
 Section make_api_section();  // src/schema_api.cpp
+Section make_alerting_section();  // src/schema_alerting.cpp
 
 const std::vector<Section>& schema() {
     static const std::vector<Section> sections = {make_general_section(), make_system_section(),
                                                   make_hpc_section(), make_agent_section(),
-                                                  make_api_section()};
+                                                  make_api_section(), make_alerting_section()};
     return sections;
 }
 

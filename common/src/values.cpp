@@ -1,6 +1,7 @@
 // Scalar parsing and checks shared by the YAML file and the environment overrides, so a
 // value means the same and fails the same way from both.
 #include "internal.hpp"
+#include "structured_keys.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -45,7 +46,7 @@ bool same_settings(const Config& a, const Config& b) {
     for (const Section& section : schema())
         for (const Field& field : section.fields)
             if (field.get(a) != field.get(b)) return false;
-    return true;
+    return detail::same_structured(a, b);
 }
 
 namespace detail {

@@ -2,6 +2,7 @@
 // yaml-cpp 0.7 keeps every pair of a mapping (a lookup returns the first duplicate), so
 // iterating the pairs finds duplicate keys with both positions.
 #include "internal.hpp"
+#include "structured_keys.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -44,6 +45,14 @@ struct Walker {
                                            : text.rfind('\n', dash) + 1;
         const auto line = std::count(text.begin(), text.begin() + static_cast<long>(dash), '\n');
         return {file, static_cast<int>(line) + 1, static_cast<int>(dash - line_start) + 1};
+    }
+
+    NodePositions positions() const {
+        return {[this](const YAML::Mark& mark) { return at(mark); },
+                [this](const YAML::Node& value, const YAML::Node& key) { return at_value(value, key); },
+                [this](const YAML::Node& item) {
+                    return item.IsNull() ? at_null_item(item.Mark()) : at(item.Mark());
+                }};
     }
 
     // Quoted scalars carry the non-specific tag "!"; plain ones "?"; !!str forces a string.
@@ -113,6 +122,17 @@ struct Walker {
                 fail(at(key.Mark()), name, "expected a key name, got " + describe(key));
             const std::string path = name + "." + key.Scalar();
             const Field* field = find_field(section, key.Scalar());
+            if (field == nullptr) {
+                if (auto reader = find_structured_key(section.name, key.Scalar())) {
+                    if (auto first = seen.find(key.Scalar()); first != seen.end())
+                        fail(at(key.Mark()), path,
+                             "duplicate key \"" + key.Scalar() + "\" (first at " + first->second + ")");
+                    seen.emplace(key.Scalar(), position(key.Mark()));
+                    reader(key, pair.second, path, positions(), config);
+                    origins.by_key[path] = at(key.Mark());
+                    continue;
+                }
+            }
             if (field == nullptr)
                 fail(at(key.Mark()), path,
                      "unknown key \"" + key.Scalar() + "\"" +

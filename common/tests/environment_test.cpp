@@ -88,9 +88,9 @@ TEST(Environment, UnknownKeyAndSection) {
                   "\"sample_intervall_s\" (did you mean \"sample_interval_s\"?)");
     }
     {
-        ScopedEnv bad("HPCMON_ALERTING__EMAIL", "x");
+        ScopedEnv bad("HPCMON_ALERTS__EMAIL", "x");
         EXPECT_EQ(error_of_loading(fixtures / "minimal.good.yaml"),
-                  "HPCMON_ALERTING__EMAIL: alerting.email: unknown section \"alerting\"");
+                  "HPCMON_ALERTS__EMAIL: alerts.email: unknown section \"alerts\"");
     }
 }
 
@@ -173,13 +173,13 @@ TEST(Environment, DefaultPathFollowsHpcmonConfig) {
 TEST(Environment, ExportRebuildsTheSameConfiguration) {
     Config config = load_file(fixtures / "full.good.yaml", Environment::ignore);
     const std::vector<std::string> exported = to_environment(config);
-    EXPECT_EQ(exported.size(), 40u);
+    EXPECT_EQ(exported.size(), 62u);
     EXPECT_EQ(exported.front(), "HPCMON_GENERAL__ENABLED=false");
-    EXPECT_EQ(exported.back(), "HPCMON_API__MERGE_TIMEOUT_S=60.0");
+    EXPECT_EQ(exported.back(), "HPCMON_ALERTING__SMTP_TO=");
     Config rebuilt = defaults();
     apply_environment(rebuilt, exported);
     EXPECT_TRUE(same_settings(config, rebuilt));
-    EXPECT_EQ(rebuilt.env_overrides.size(), 40u);
+    EXPECT_EQ(rebuilt.env_overrides.size(), 62u);
 }
 
 TEST(Environment, ApplyEnvironmentReadsTheProcessEnvironment) {

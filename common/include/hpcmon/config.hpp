@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace hpcmon::config {
@@ -84,12 +85,57 @@ struct Api {
     bool operator==(const Api&) const = default;
 };
 
+// One alerting rule (alerting.rules[i]): a selector on a metric the head daemon evaluates
+// (docs/alerting.md lists the metrics), a comparison with a threshold held for `for_s`.
+struct AlertRule {
+    std::string name;                                         // alertname
+    std::string metric;                                       // e.g. node.cpu_util, job.rss_bytes
+    std::vector<std::pair<std::string, std::string>> match;  // label = value, all must hold
+    std::string scope = "node";                               // cluster, node, job
+    std::string op = ">";                                     // >, >=, <, <=, ==, !=
+    double threshold = 0;
+    double for_s = 0;                                         // held this long before firing
+    std::string severity = "warning";                         // info, warning, critical
+    std::vector<std::pair<std::string, std::string>> labels;  // added to the alert's labels
+    std::string description;  // template: {{ $value }}, {{ $labels.<name> }}
+    bool operator==(const AlertRule&) const = default;
+};
+
+// Alerting of the head daemon: built-in rules, channels, state file (docs/alerting.md).
+struct Alerting {
+    bool enabled = true;
+    double evaluation_interval_s = 5.0;
+    std::string state_file = "/var/lib/hpcmon/alerts.json";
+    std::int64_t resolved_history = 1000;
+    std::vector<std::string> disabled_builtins;
+    std::int64_t node_down_intervals = 3;
+    double threshold_for_s = 60.0;
+    double job_idle_for_s = 600.0;
+    double job_idle_cpu_below = 0.02;
+    double job_memory_fraction = 0.9;
+    double record_missing_after_s = 600.0;
+    bool log = true;
+    std::int64_t queue_size = 1000;
+    std::string webhook_url;
+    double webhook_timeout_s = 5.0;
+    std::int64_t webhook_max_retries = 5;
+    double webhook_backoff_s = 1.0;
+    std::string alertmanager_url;
+    std::string smtp_host;
+    std::int64_t smtp_port = 25;
+    std::string smtp_from = "hpcmon@localhost";
+    std::vector<std::string> smtp_to;
+    std::vector<AlertRule> rules;  // not in the flat schema table: parsed by schema_alerting.cpp
+    bool operator==(const Alerting&) const = default;
+};
+
 struct Config {
     General general;
     System system;
     Hpc hpc;
     Agent agent;
     Api api;
+    Alerting alerting;
     std::string source;                      // file (or name) it came from; "(defaults)"
     std::vector<std::string> env_overrides;  // HPCMON_* variables applied, sorted
     bool operator==(const Config&) const = default;
