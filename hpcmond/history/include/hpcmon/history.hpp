@@ -139,9 +139,10 @@ class Store {
   // refused (disk full or I/O error; nothing of the batch is stored), counted in stats().
   virtual bool append(std::span<const Write> batch) = 0;
 
-  // Series matching `selector` with points in [start_ns, end_ns]. step_ns > 0: at most one
-  // point per bucket [start + k*step, start + (k+1)*step), aggregated, and the tier chosen by
-  // the step (the coarsest whose resolution is at most the step and that still holds start).
+  // Series matching `selector` with points in [start_ns, end_ns]. step_ns <= 0: the raw tier's
+  // samples. step_ns > 0: at most one point per bucket [start + k*step, start + (k+1)*step),
+  // aggregated, from the coarsest tier whose resolution is at most the step and that still
+  // holds `start` (else the finest tier that holds it, else the coarsest).
   virtual RangeResult range(const Selector& selector, std::int64_t start_ns, std::int64_t end_ns,
                             std::int64_t step_ns) const = 0;
   // For the alert engine: the latest sample of every series matching `selector`.

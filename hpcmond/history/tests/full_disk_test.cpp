@@ -1,0 +1,1 @@
+// placeholder until the tmpfs test is written
