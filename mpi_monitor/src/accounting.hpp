@@ -79,12 +79,18 @@ HPCMON_HOT void traffic_add(ThreadTables* t, std::uint64_t key, std::uint64_t by
   for (int i = 0; i < kTrafficPeers; ++i) {
     TrafficSlot& s = t->traffic[(h + i) & mask];
     if (s.key_plus1 == k1) {
+      row_open(s.seq);
       ++s.messages;
       s.bytes += bytes;
+      row_close(s.seq);
       return;
     }
     if (s.key_plus1 == 0) {
-      s = TrafficSlot{k1, 1, bytes};
+      row_open(s.seq);
+      s.key_plus1 = k1;
+      s.messages = 1;
+      s.bytes = bytes;
+      row_close(s.seq);
       return;
     }
   }

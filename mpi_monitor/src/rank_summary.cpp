@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <span>
 
 #include "comm_cache.hpp"
 #include "runtime.hpp"
@@ -56,7 +57,7 @@ RankRows summarize_rank(const RankContext& s) {
   for (int i = 0; i < g_world_count; ++i) me->world_uids[i] = g_world_uids[i];
 
   std::uint64_t ticks_in_mpi = 0, overflows = 0;
-  for (const ThreadTables& t : g_tables) {
+  for (const ThreadTables& t : std::span(g_tables, kMaxThreads)) {
     ticks_in_mpi += t.ticks_in_mpi;
     overflows += t.overflows;
   }
@@ -67,7 +68,7 @@ RankRows summarize_rank(const RankContext& s) {
     FunctionSummary row{};
     row.function = f;
     bool first = true;
-    for (const ThreadTables& t : g_tables) {
+    for (const ThreadTables& t : std::span(g_tables, kMaxThreads)) {
       const FnStats& st = t.fn[f];
       if (st.calls == 0) continue;
       row.calls += st.calls;
@@ -83,7 +84,7 @@ RankRows summarize_rank(const RankContext& s) {
     if (row.calls) functions->push_back(row);
   }
   std::map<std::uint64_t, TrafficSummary> peers;
-  for (const ThreadTables& t : g_tables) {
+  for (const ThreadTables& t : std::span(g_tables, kMaxThreads)) {
     for (const TrafficSlot& slot : t.traffic) {
       if (slot.key_plus1 == 0) continue;
       std::uint64_t key = slot.key_plus1 - 1;

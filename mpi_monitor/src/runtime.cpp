@@ -1,5 +1,6 @@
 #include "runtime.hpp"
 
+#include "live_table_writer.hpp"
 #include "mpi_api.hpp"
 
 #include <dlfcn.h>
@@ -9,7 +10,10 @@
 
 namespace hpcmon::mpi {
 
-ThreadTables g_tables[kMaxThreads];
+namespace {
+ThreadTables g_private_tables[kMaxThreads];
+}
+ThreadTables* g_tables = g_private_tables;
 __thread ThreadState t_state HPCMON_TLS;
 bool g_recording = false;
 std::atomic<std::uint64_t> g_untracked{0};
@@ -26,7 +30,13 @@ ThreadTables* claim_thread_slot() {
     return nullptr;
   }
   t_state.slot_plus1 = slot + 1;
+  live_note_thread_claimed(slot + 1);
   return &g_tables[slot];
+}
+
+std::uint32_t thread_slots_claimed() {
+  std::uint32_t n = g_slots_claimed.load(std::memory_order_relaxed);
+  return n < static_cast<std::uint32_t>(kMaxThreads) ? n : static_cast<std::uint32_t>(kMaxThreads);
 }
 
 void* resolve_next(Fn fn) {

@@ -23,7 +23,10 @@ namespace hpcmon::mpi {
 
 inline constexpr int kSizeBins = record::kSizeBins;
 
+// Rows live in the rank's live table (live_table_writer.hpp): `seq` is odd while the owning
+// thread updates the row, so a reader in another process can tell a torn copy (seqlock).
 struct FnStats {
+  std::uint64_t seq;
   std::uint64_t calls, bytes, errors, ticks, min_ticks, max_ticks;
   std::uint64_t hist[kSizeBins];
 };
@@ -31,7 +34,7 @@ struct FnStats {
 // A peer: (world index << 32) | world rank; world index 0 is our own MPI_COMM_WORLD,
 // others index g_world_uids. Stored +1 so that 0 marks an empty slot.
 struct TrafficSlot {
-  std::uint64_t key_plus1, messages, bytes;
+  std::uint64_t seq, key_plus1, messages, bytes;
 };
 
 // A receive request in flight: completion calls count its bytes from the status.
@@ -55,7 +58,7 @@ struct ThreadTables {
   PendingSlot pending[kPendingRequests];
   PersistentSlot persistent[kPersistentRequests];
   std::uint64_t pending_used;   // live entries, to skip lookups when no receive is pending
-  std::uint64_t ticks_in_mpi;   // timed calls only
+  std::uint64_t ticks_in_mpi;   // timed calls only (followed by overflows: the live tally)
   std::uint64_t overflows;      // calls or peers that did not fit
 };
 
@@ -64,12 +67,15 @@ struct ThreadState {
   std::uint32_t slot_plus1;  // 0: not yet claimed; kMaxThreads+1: no slot left
 };
 
-extern ThreadTables g_tables[kMaxThreads];
+// kMaxThreads blocks: the thread blocks of the live-table mapping once MPI_Init set it up,
+// else private static storage.
+extern ThreadTables* g_tables;
 extern __thread ThreadState t_state HPCMON_TLS;
 extern bool g_recording;                        // active and MPI_Pcontrol level > 0
 extern std::atomic<std::uint64_t> g_untracked;  // calls of threads beyond kMaxThreads
 
 ThreadTables* claim_thread_slot();  // cold: first call of a thread
+std::uint32_t thread_slots_claimed();  // thread blocks in use, <= kMaxThreads
 
 HPCMON_HOT ThreadTables* thread_tables() {
   std::uint32_t s = t_state.slot_plus1;
@@ -77,6 +83,14 @@ HPCMON_HOT ThreadTables* thread_tables() {
   if (s == 0) return claim_thread_slot();
   return nullptr;
 }
+
+// Seqlock writer side of one row (single writer: the thread that owns the block). x86-64
+// keeps stores in order, so the fences cost nothing there but keep the compiler honest.
+HPCMON_HOT void row_open(std::uint64_t& seq) {
+  __atomic_store_n(&seq, seq + 1, __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+HPCMON_HOT void row_close(std::uint64_t& seq) { __atomic_store_n(&seq, seq + 1, __ATOMIC_RELEASE); }
 
 HPCMON_HOT int size_bin(std::uint64_t bytes) {
   if (bytes == 0) return 0;
@@ -120,6 +134,7 @@ class Call {
   HPCMON_HOT void commit(int rc, std::uint64_t bytes) {
     std::uint64_t dt = t1_ - t0_;
     FnStats& f = tables_->fn[fn_];
+    row_open(f.seq);
     ++f.calls;
     f.bytes += bytes;
     f.errors += (rc != MPI_SUCCESS);
@@ -127,15 +142,18 @@ class Call {
     if (dt < f.min_ticks || f.calls == 1) f.min_ticks = dt;
     if (dt > f.max_ticks) f.max_ticks = dt;
     ++f.hist[size_bin(bytes)];
+    row_close(f.seq);
     tables_->ticks_in_mpi += dt;
     t_state.depth = 0;
   }
   HPCMON_HOT void commit_poll(int rc, std::uint64_t bytes) {
     FnStats& f = tables_->fn[fn_];
+    row_open(f.seq);
     ++f.calls;
     f.bytes += bytes;
     f.errors += (rc != MPI_SUCCESS);
     ++f.hist[size_bin(bytes)];
+    row_close(f.seq);
     t_state.depth = 0;
   }
   ThreadTables* tables() const { return tables_; }

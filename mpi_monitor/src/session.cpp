@@ -23,10 +23,13 @@
 #include "binding.hpp"
 #include "comm_cache.hpp"
 #include "lifecycle.hpp"
+#include "live_table_writer.hpp"
 #include "mpi_api.hpp"
 #include "rank_summary.hpp"
+#include "record_key.hpp"
 #include "report_api.hpp"
 #include "runtime.hpp"
+#include "sampler_thread.hpp"
 #include "summary.hpp"
 
 namespace hpcmon::mpi {
@@ -43,6 +46,12 @@ struct InitBlock {
   std::int64_t start_ns;
   char events[1024];
   char record_dir[1024];
+  // Live table and sampling thread (docs/live-table.md).
+  std::int32_t live;  // 0: HPCMON_MPI_LIVE=0
+  std::uint32_t series_cap;
+  std::int64_t interval_ns;
+  char job_key[128];
+  char step[32];
 };
 
 struct Session {
@@ -62,6 +71,7 @@ struct Session {
   char record_dir[1024] = {};
   int pcontrol_level = 1;
   bool finished = false;
+  bool live = false;  // this rank keeps a live table
 };
 
 Session g_session;
@@ -233,6 +243,57 @@ void write(Session& s, const RankSummary* ranks, int rank_count, const std::vect
   }
 }
 
+// Rank 0: what every rank needs for its live table and sampler.
+void live_settings(InitBlock& block, const ReportConfig& cfg) {
+  const char* live = std::getenv("HPCMON_MPI_LIVE");
+  block.live = live && std::strcmp(live, "0") == 0 ? 0 : 1;
+  long points = 512;
+  if (const char* v = std::getenv("HPCMON_MPI_SERIES_POINTS"); v && *v) points = std::strtol(v, nullptr, 10);
+  points = std::clamp(points, 8L, 65536L) & ~1L;  // even: decimation keeps every other point
+  block.series_cap = std::uint32_t(points);
+  double interval = cfg.sample_interval_s > 0 ? cfg.sample_interval_s : 1.0;
+  block.interval_ns = std::int64_t(interval * 1e9);
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  const record::RecordKey key = record_key(host, block.start_ns, getpid());
+  copy(block.job_key, sizeof block.job_key, key.job.c_str());
+  copy(block.step, sizeof block.step, key.step.c_str());
+}
+
+void start_live(Session& s, const InitBlock& block) {
+  if (!block.live) return;
+  LiveIdentity id;
+  id.job_key = block.job_key;
+  id.step = block.step;
+  id.rank = s.rank;
+  id.world_size = s.size;
+  id.start_ns = s.start_ns;
+  id.interval_ns = block.interval_ns;
+  id.series_cap = block.series_cap;
+  char problem[1400] = {};
+  s.live = live_table_open(id, problem, sizeof problem);
+  if (!s.live && s.rank == 0) say("hpcmon: no live table: %s", problem);
+}
+
+void start_sampler(Session& s, const InitBlock& block) {
+  if (!s.live) return;
+  SamplerSetup setup;
+  setup.interval_ns = block.interval_ns;
+  setup.tsc0 = s.tsc0;
+  setup.mono0 = s.mono0;
+  setup.usage0 = s.usage0;
+  setup.counters_api = s.report;
+  setup.counters = s.counters;
+  if (s.counters) {
+    // A PAPI set may be read only by the thread that opened it: its counters stay out of the
+    // series (the record still has their totals).
+    CounterReading first;
+    s.report->counters_read(s.counters, &first);
+    setup.counters_shared = std::strcmp(first.source, "papi") != 0;
+  }
+  if (!sampler_start(setup) && s.rank == 0) say("hpcmon: no sampling thread: pthread_create failed");
+}
+
 }  // namespace
 
 void session_start(int init_function, std::uint64_t init_ticks) {
@@ -282,6 +343,7 @@ void session_start(int init_function, std::uint64_t init_ticks) {
     block.world_uid = std::uint64_t(block.start_ns) ^ (std::uint64_t(getpid()) << 32) ^ s.tsc0;
     copy(block.events, sizeof block.events, cfg.events);
     copy(block.record_dir, sizeof block.record_dir, cfg.record_dir);
+    live_settings(block, cfg);
   }
   g_mpi.Bcast(&block, int(sizeof block), g_mpi.byte, 0, s.comm);
   if (!block.enabled) {
@@ -294,6 +356,7 @@ void session_start(int init_function, std::uint64_t init_ticks) {
   s.report = load_companion("libhpcmon_mpi_counters.so", s.report_problem, sizeof s.report_problem);
   s.offset_init_ns = clock_offset(s);
   if (s.report) s.counters = s.report->counters_start(block.events);
+  start_live(s, block);
 
   if (ThreadTables* t = thread_tables()) {
     FnStats& f = t->fn[init_function];
@@ -303,6 +366,7 @@ void session_start(int init_function, std::uint64_t init_ticks) {
   }
   g_active = true;
   g_recording = s.pcontrol_level > 0;
+  start_sampler(s, block);
 }
 
 void session_pcontrol(int level) {
@@ -318,9 +382,12 @@ void session_pcontrol(int level) {
 void session_finish() {
   Session& s = g_session;
   stop_recording(F_MPI_Finalize);
+  sampler_stop();  // its last point sees the final tables
   RankContext context = rank_context(s, clock_offset(s));
   const std::int64_t end_ns = now_ns(CLOCK_REALTIME);
   RankRows mine = summarize_rank(context);
+  // Outside a job's run directory the file goes with a clean end (the record has it all).
+  if (s.live) live_table_finish(live::format::kFinalized, end_ns, true);
   if (s.counters) s.report->counters_close(s.counters);
   s.counters = nullptr;
 
@@ -348,6 +415,8 @@ void session_abort(int errorcode) {
   (void)errorcode;
   Session& s = g_session;
   stop_recording(F_MPI_Abort);
+  sampler_stop();
+  if (s.live) live_table_finish(live::format::kAborted, now_ns(CLOCK_REALTIME), false);
   struct PartialWrite {
     RankRows mine;
     std::int64_t end_ns = 0;

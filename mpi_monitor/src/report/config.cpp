@@ -30,6 +30,7 @@ void load_config(ReportConfig* out) {
     cfg = config::defaults();
   }
   out->enabled = cfg.general.enabled;
+  out->sample_interval_s = cfg.general.sample_interval_s;
   std::string events;
   for (const std::string& e : cfg.hpc.events) events += (events.empty() ? "" : ",") + e;
   copy(out->events, sizeof out->events, events);
