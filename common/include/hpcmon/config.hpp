@@ -129,6 +129,21 @@ struct Alerting {
     bool operator==(const Alerting&) const = default;
 };
 
+// The head daemon's durable history (docs/history.md): where it lives, its tiers, how safe
+// its writes are, and how long job records are kept.
+struct History {
+    bool enabled = true;
+    std::string path = "/var/lib/hpcmon/history";
+    std::vector<std::string> tiers = {"raw:7d", "1m:90d", "1h:5y"};  // <resolution>:<retention>
+    std::int64_t max_disk_bytes = 0;       // 0: the filesystem's own limit only
+    std::string wal_sync = "always";       // always, periodic, none
+    double wal_sync_interval_s = 1.0;      // periodic mode
+    double block_duration_s = 7200.0;      // in-memory head span before a flush to a block
+    double maintenance_interval_s = 30.0;  // flush, downsample, merge, expire
+    double record_retention_days = 0.0;    // records older than this are deleted; 0 keeps them
+    bool operator==(const History&) const = default;
+};
+
 struct Config {
     General general;
     System system;
@@ -136,6 +151,7 @@ struct Config {
     Agent agent;
     Api api;
     Alerting alerting;
+    History history;
     std::string source;                      // file (or name) it came from; "(defaults)"
     std::vector<std::string> env_overrides;  // HPCMON_* variables applied, sorted
     bool operator==(const Config&) const = default;
