@@ -5,7 +5,9 @@
 #include <mutex>
 
 #include "hpcmon/head/api.hpp"
+#include "hpcmon/head/api_record.hpp"
 #include "hpcmon/head/params.hpp"
+#include "hpcmon/head/static_files.hpp"
 
 namespace hpcmon::head {
 namespace {
@@ -253,7 +255,7 @@ Outcome history(const Services& services, const Request& request) {
 void register_routes(Router& router, Services& services) {
   Services* s = &services;
   router.set_guard([s](Request& request) -> std::optional<ApiError> {
-    if (request.path == "/api/v1/health") return std::nullopt;
+    if (request.path == "/api/v1/health" || is_static_path(request.path)) return std::nullopt;
     const Scope scope = request.method == "GET" ? Scope::read : Scope::human_write;
     return std::atomic_load(&s->access)->check(request, scope);
   });
@@ -340,7 +342,9 @@ void register_routes(Router& router, Services& services) {
   });
 
   router.get("/api/v1/jobs", [s](const Request& request) { return list_jobs(*s, request); });
-  router.get_prefix("/api/v1/jobs/", [s](const Request& request) { return one_job(*s, request); });
+  router.get_prefix("/api/v1/jobs/", [s](const Request& request) {
+    return is_record_request(request.path_tail) ? job_record(*s, request, one_job) : one_job(*s, request);
+  });
 
   router.get("/api/v1/nodes", [s](const Request&) -> Outcome {
     if (!s->slurm) return ApiError{ErrorType::unavailable, "Slurm is not reachable from this daemon", ""};

@@ -11,6 +11,7 @@
 #include "hpcmon/head/api.hpp"
 #include "hpcmon/head/params.hpp"
 #include "hpcmon/head/slurm_collector.hpp"
+#include "hpcmon/head/static_files.hpp"
 
 namespace hpcmon::head {
 namespace {
@@ -131,6 +132,7 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
                     slurm.get(), &agents, access};
   Router router;
   register_routes(router, services);
+  register_static_routes(router, default_webui_dir());
   HttpServer server(router, static_cast<std::size_t>(config.api.max_body_bytes));
   services.requests = &server.request_counter();
   const std::string failure =

@@ -55,7 +55,9 @@ MHD_Result send(MHD_Connection* connection, const Response& response) {
   }
   if (!mhd) return MHD_NO;
   MHD_add_response_header(mhd, "Content-Type", response.content_type.c_str());
-  MHD_add_response_header(mhd, "Cache-Control", "no-store");
+  const bool own_caching = std::any_of(response.headers.begin(), response.headers.end(),
+                                       [](const auto& header) { return header.first == "Cache-Control"; });
+  if (!own_caching) MHD_add_response_header(mhd, "Cache-Control", "no-store");
   MHD_add_response_header(mhd, "X-Content-Type-Options", "nosniff");
   for (const auto& [name, value] : response.headers)
     MHD_add_response_header(mhd, name.c_str(), value.c_str());

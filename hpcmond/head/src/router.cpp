@@ -37,6 +37,8 @@ Response to_response(const Outcome& outcome) {
   Response response;
   if (const auto* raw = std::get_if<RawBody>(&outcome)) {
     response.content_type = raw->content_type;
+    response.status = raw->status;
+    response.headers = raw->headers;
     if (raw->shared) response.shared_body = raw->shared;
     else response.body = raw->text;
     return response;

@@ -67,6 +67,8 @@ struct RawBody {
   std::string content_type;
   std::string text;
   std::shared_ptr<const std::string> shared;
+  int status = 200;  // 304 for a static file the client already has
+  std::vector<std::pair<std::string, std::string>> headers = {};  // e.g. ETag, Cache-Control
 };
 
 using Outcome = std::variant<nlohmann::json, ApiError, RawBody>;

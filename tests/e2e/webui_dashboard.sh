@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The dashboard in a real browser: the plugin and a node agent on the test cluster push to a
+# real hpcmond serving the page; a finished MPI job, a finished non-MPI job named with markup
+# and a running MPI job are shown; chromium (playwright-core) checks every page against the
+# records (hpcmon export), sinfo's node count, and where the page's requests go.
+# Screenshots, the request log and result.json stay in the test's folder.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh" "$@"
+source "$(dirname "$0")/spank_lib.sh"
+source "$(dirname "$0")/agent_lib.sh"
+source "$(dirname "$0")/head_lib.sh"
+npm_dir="${HPCMON_WEBUI_NPM:?}" chromium="${HPCMON_CHROMIUM:?}" check="${HPCMON_WEBUI_CHECK:?}"
+[[ -d "$npm_dir/node_modules/playwright-core" ]] || fail "playwright-core not installed in $npm_dir (build target hpcmon_webui)"
+[[ -f "${HPCMON_WEBUI_DIR:?}/index.html" ]] || fail "dashboard not assembled in $HPCMON_WEBUI_DIR"
+
+umask 077
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/api.token"
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/agent.token"
+umask 022
+start_head ""
+agent_port="$(sed -nE 's/^  agent_port: ([0-9]+)$/\1/p' "$work/head.yaml")"
+start_agent "  head_url: http://127.0.0.1:$agent_port
+  token_file: $work/agent.token
+  push_interval_s: 0.5"
+use_agent_plugin
+running=""
+cleanup() {
+  local rc=$?
+  [[ -n "$running" ]] && scancel "$running" 2>/dev/null || true
+  kill "$head_pid" 2>/dev/null || true
+  (exit $rc)
+  agent_cleanup
+}
+trap cleanup EXIT
+
+# The served page is the one the build assembled, with the page's policy.
+curl -sf -D "$work/index.headers" "$head_url/" -o "$work/index.html" || fail "no page at $head_url/"
+cmp -s "$work/index.html" "$HPCMON_WEBUI_DIR/index.html" || fail "/ is not the assembled index.html"
+grep -qi "^content-security-policy: default-src 'self'" "$work/index.headers" || fail "no page policy: $(cat "$work/index.headers")"
+[[ "$(curl -s -o /dev/null -w '%{http_code}' "$head_url/ui/../../etc/passwd")" == 404 ]] || fail "path outside the page folder answered"
+
+# A finished MPI job, a finished non-MPI job named with markup, a running MPI job.
+timeout 60 srun --mpi=pmix -n2 -J webui-mpi "$heat1d" 1500 >"$work/mpi.out" 2>&1 || { cat "$work/mpi.out"; fail "MPI srun failed"; }
+timeout 60 srun -n1 -J '<img src=x onerror=alert(1)>' bash -c 'for ((i = 0; i < 200000; i++)); do :; done' >"$work/plain.out" 2>&1 ||
+  { cat "$work/plain.out"; fail "non-MPI srun failed"; }
+running="$(sbatch --parsable -J webui-running -n2 --wrap "srun --mpi=pmix -n2 $heat1d 400000")"
+mpi_job="$(job_id_named webui-mpi)"
+plain_job="$(scontrol -o show job | sed -nE 's/^JobId=([0-9]+) .*JobName=<img src=x onerror=alert\(1\)> .*/\1/p' | tail -1)"
+[[ -n "$mpi_job" && -n "$plain_job" ]] || fail "jobs not found in slurmctld"
+
+# The MPI job's canonical record, once the head merged rank 0's part with the agent's.
+for _ in $(seq 150); do
+  out="$(api "/api/v1/jobs/$mpi_job.0")"
+  [[ "$out" == *'"merge":"merged"'* ]] && break
+  sleep 0.2
+done
+[[ "$out" == *'"merge":"merged"'* ]] || fail "MPI job $mpi_job not merged: $out"
+for _ in $(seq 150); do
+  out="$(api "/api/v1/jobs/$plain_job")"
+  [[ "$out" == *'"status":"success"'* && "$out" == *'"steps":[{'* ]] && break
+  sleep 0.2
+done
+[[ "$out" == *'"steps":[{'* ]] || fail "non-MPI job $plain_job has no record in the API: $out"
+for _ in $(seq 100); do
+  [[ "$(api "/api/v1/agents")" == *"\"job\":\"$running\""* ]] && break
+  sleep 0.2
+done
+record="$(find "$records" -name "hpcmontest.$mpi_job.0.r0.0.h5" | head -1)"
+[[ -n "$record" ]] || fail "no record of job $mpi_job"
+"$hpcmon" export "$record" --format json >"$work/record.json"
+
+# The figures the page must show, from the record itself.
+nodes="$(sinfo -h -N -o '%N' | sort -u | wc -l)"
+"$python" - "$work/record.json" "$work/expect.json" <<PY
+import json, sys
+rec = json.load(open(sys.argv[1]))
+ranks = {r["rank"]: r for r in rec["ranks"]}
+rank = 1 if 1 in ranks else min(ranks)
+totals = {}
+for row in rec["mpi"]:
+    totals[row["function"]] = totals.get(row["function"], 0.0) + row["total_s"]
+top = max(totals, key=totals.get)
+cells = sorted((t for t in rec["traffic"] if t.get("dst_world", 0) == 0), key=lambda t: (t["src"], t["dst"]))
+assert cells, "FAIL: the record has no traffic"
+cell = {"src": cells[0]["src"], "dst": cells[0]["dst"], "bytes": sum(t["bytes"] for t in cells if (t["src"], t["dst"]) == (cells[0]["src"], cells[0]["dst"]))}
+expect = {"base": "$head_url/", "npm_dir": "$npm_dir", "chromium": "$chromium", "node_count": $nodes,
+          "mpi_job": "$mpi_job", "plain_job": "$plain_job", "xss_job": "$plain_job", "running_job": "$running",
+          "rank": rank, "rank_mpi_fraction": ranks[rank]["mpi_s"] / ranks[rank]["wall_s"], "top_function": top,
+          "cell": cell, "token": open("$work/api.token").read().strip(), "acknowledge": False}
+json.dump(expect, open(sys.argv[2], "w"), indent=1)
+print("expect:", {k: expect[k] for k in ("rank", "rank_mpi_fraction", "top_function", "cell", "node_count")})
+PY
+
+node "$check" "$work/expect.json" "$work/browser" || fail "browser check failed (screenshots in $work/browser)"
+echo "PASS: dashboard pages checked in chromium; screenshots in $work/browser"
