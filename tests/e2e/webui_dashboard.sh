@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The dashboard in a real browser: the plugin and a node agent on the test cluster push to a
 # real hpcmond serving the page; a finished MPI job, a finished non-MPI job named with markup
-# and a running MPI job are shown; chromium (playwright-core) checks every page against the
+# and a running job are shown; chromium (playwright-core) checks every page against the
 # records (hpcmon export), sinfo's node count, and where the page's requests go.
 # Screenshots, the request log and result.json stay in the test's folder.
 set -euo pipefail
@@ -17,7 +17,21 @@ umask 077
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/api.token"
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/agent.token"
 umask 022
-start_head ""
+# A rule that fires at once (the head's load is never below 0) for the acknowledgement check.
+start_head "alerting:
+  evaluation_interval_s: 0.5
+  state_file: $work/alerts.json
+  rules:
+    - name: WebuiCheck
+      metric: node.load1
+      scope: node
+      op: \">=\"
+      threshold: 0
+      for: 1s
+      severity: warning
+      description: \"load {{ \$value }} on {{ \$labels.node }}\"
+history:
+  path: $work/history"
 agent_port="$(sed -nE 's/^  agent_port: ([0-9]+)$/\1/p' "$work/head.yaml")"
 start_agent "  head_url: http://127.0.0.1:$agent_port
   token_file: $work/agent.token
@@ -39,11 +53,12 @@ cmp -s "$work/index.html" "$HPCMON_WEBUI_DIR/index.html" || fail "/ is not the a
 grep -qi "^content-security-policy: default-src 'self'" "$work/index.headers" || fail "no page policy: $(cat "$work/index.headers")"
 [[ "$(curl -s -o /dev/null -w '%{http_code}' "$head_url/ui/../../etc/passwd")" == 404 ]] || fail "path outside the page folder answered"
 
-# A finished MPI job, a finished non-MPI job named with markup, a running MPI job.
+# A finished MPI job, a finished non-MPI job named with markup, a running job.
 timeout 60 srun --mpi=pmix -n2 -J webui-mpi "$heat1d" 1500 >"$work/mpi.out" 2>&1 || { cat "$work/mpi.out"; fail "MPI srun failed"; }
 timeout 60 srun -n1 -J '<img src=x onerror=alert(1)>' bash -c 'for ((i = 0; i < 200000; i++)); do :; done' >"$work/plain.out" 2>&1 ||
   { cat "$work/plain.out"; fail "non-MPI srun failed"; }
-running="$(sbatch --parsable -J webui-running -n2 --wrap "srun --mpi=pmix -n2 $heat1d 400000")"
+# Left running while the browser looks (a sleeping step: the agent still reports it).
+running="$(sbatch --parsable -J webui-running -n1 -o /dev/null --wrap "srun -n1 sleep 300")"
 mpi_job="$(job_id_named webui-mpi)"
 plain_job="$(scontrol -o show job | sed -nE 's/^JobId=([0-9]+) .*JobName=<img src=x onerror=alert\(1\)> .*/\1/p' | tail -1)"
 [[ -n "$mpi_job" && -n "$plain_job" ]] || fail "jobs not found in slurmctld"
@@ -65,6 +80,18 @@ for _ in $(seq 100); do
   [[ "$(api "/api/v1/agents")" == *"\"job\":\"$running\""* ]] && break
   sleep 0.2
 done
+# Acknowledging in the page needs a firing alert (alerting part of the daemon).
+acknowledge=False
+if [[ "$(api /api/v1/alerts)" == *'"enabled":true'* ]]; then
+  for _ in $(seq 100); do
+    [[ "$(api "/api/v1/alerts?state=firing&alertname=WebuiCheck")" == *'"state":"firing"'* ]] && break
+    sleep 0.2
+  done
+  [[ "$(api "/api/v1/alerts?state=firing&alertname=WebuiCheck")" == *'"state":"firing"'* ]] || fail "WebuiCheck never fired: $(api /api/v1/alerts)"
+  acknowledge=True
+else
+  echo "NOTE: this hpcmond has no alerting: the acknowledgement check is left out"
+fi
 record="$(find "$records" -name "hpcmontest.$mpi_job.0.r0.0.h5" | head -1)"
 [[ -n "$record" ]] || fail "no record of job $mpi_job"
 "$hpcmon" export "$record" --format json >"$work/record.json"
@@ -86,10 +113,22 @@ cell = {"src": cells[0]["src"], "dst": cells[0]["dst"], "bytes": sum(t["bytes"] 
 expect = {"base": "$head_url/", "npm_dir": "$npm_dir", "chromium": "$chromium", "node_count": $nodes,
           "mpi_job": "$mpi_job", "plain_job": "$plain_job", "xss_job": "$plain_job", "running_job": "$running",
           "rank": rank, "rank_mpi_fraction": ranks[rank]["mpi_s"] / ranks[rank]["wall_s"], "top_function": top,
-          "cell": cell, "token": open("$work/api.token").read().strip(), "acknowledge": False}
+          "cell": cell, "memory_series": sum(1 for s in rec["series"] if s["owner_kind"] in ("rank", "task") and s["metric"] == "rss"), "token": open("$work/api.token").read().strip(), "acknowledge": $acknowledge}
 json.dump(expect, open(sys.argv[2], "w"), indent=1)
 print("expect:", {k: expect[k] for k in ("rank", "rank_mpi_fraction", "top_function", "cell", "node_count")})
 PY
 
 node "$check" "$work/expect.json" "$work/browser" || fail "browser check failed (screenshots in $work/browser)"
+if [[ "$acknowledge" == True ]]; then
+  # The page's acknowledgement changed the alert's state in the daemon, with the page's comment.
+  id="$(cat "$work/browser/acknowledged.txt")"
+  out="$(api "/api/v1/alerts?acknowledged=true")"
+  "$python" - "$out" "$id" <<'PY' || fail "acknowledgement not in the API: $out"
+import json, sys
+alerts = {a["id"]: a for a in json.loads(sys.argv[1])["data"]["alerts"]}
+a = alerts[sys.argv[2]]
+assert a["acknowledged"] and a["acknowledgement"]["comment"] == "checked by the browser test", a
+print("ok: alert", a["id"], "acknowledged by", a["acknowledgement"]["by"])
+PY
+fi
 echo "PASS: dashboard pages checked in chromium; screenshots in $work/browser"

@@ -101,7 +101,9 @@ try {
   check(await cell.getAttribute("data-bytes") === String(want.cell.bytes), `heatmap cell ${want.cell.src}→${want.cell.dst} bytes equal the record's`,
     `page ${await cell.getAttribute("data-bytes")}, record ${want.cell.bytes}`);
   check(await page.locator('[data-testid="size-histogram"] .uplot').count() === 1, "message-size histogram drawn");
-  check(await page.locator('[data-testid="memory-chart"] .uplot, [data-testid="step"] [data-testid="no-data"]').count() > 0, "memory per rank shown or said missing");
+  check(await page.locator('[data-testid="memory-chart"] .uplot').count() === 1, "memory per rank over time drawn");
+  check(await page.locator('[data-testid="memory-chart"] .u-legend .u-series').count() === want.memory_series + 1,
+    "memory chart has one line per rank's RSS series of the record");
 
   // The UTC toggle rewrites every time on the page.
   await page.locator('[data-testid="utc-toggle"]').check();

@@ -56,6 +56,14 @@ export async function post(path, body) {
   return unwrap(response);
 }
 
+// The daemon's /api/v1/health, asked once per page load (tells whether Slurm is reachable, so
+// pages do not ask for what would be 503).
+let healthOnce = null;
+export function health() {
+  if (!healthOnce) healthOnce = get("health").catch((error) => { healthOnce = null; throw error; });
+  return healthOnce;
+}
+
 // Asks for the token in the page's dialog; resolves true when one was given.
 export function askToken(reason) {
   const dialog = document.getElementById("token-dialog");

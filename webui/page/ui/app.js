@@ -91,7 +91,7 @@ document.getElementById("token-button").addEventListener("click", async () => {
 });
 window.addEventListener("hashchange", route);
 
-api.get("health").then((health) => {
+api.health().then((health) => {
   document.getElementById("cluster").textContent = `${health.cluster} · ${health.node} · access ${health.access}`;
 }).catch(showError);
 route();

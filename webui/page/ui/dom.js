@@ -25,6 +25,11 @@ export function append(node, children) {
   return node;
 }
 
+// Several nodes as one (a DocumentFragment), for helpers that give more than one element.
+export function fragment(...children) {
+  return append(document.createDocumentFragment(), children);
+}
+
 export function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
   return node;

@@ -44,6 +44,7 @@ export function formatPercent(fraction, digits = 1) {
 
 export function formatSeconds(seconds) {
   if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "—";
+  if (seconds === 0) return "0 s";
   if (seconds < 1e-3) return `${(seconds * 1e6).toFixed(1)} µs`;
   if (seconds < 1) return `${(seconds * 1e3).toFixed(1)} ms`;
   if (seconds < 120) return `${seconds.toFixed(2)} s`;

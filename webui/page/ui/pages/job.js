@@ -4,7 +4,7 @@
 // job also follows the agents' live pushes (api/v1/agents).
 import * as api from "../api.js";
 import { bars, joinSeries, timeSeries } from "../charts.js";
-import { card, clear, el, noData, section, table } from "../dom.js";
+import { card, el, fragment, noData, section, table } from "../dom.js";
 import { formatBytes, formatCount, formatPercent, formatSeconds, formatTime, sizeBinLabel, zoneName } from "../format.js";
 
 const ACTIVE = new Set(["running", "pending", "completing", "suspended"]);
@@ -40,9 +40,9 @@ function rankTable(record) {
       el("span", { class: "meter-mpi", style: { width: `${Math.min(100, r.mpi_fraction * 100)}%` } }))),
     el("td", { class: "num", text: formatBytes(r.rss_hwm_bytes) })));
   const note = record.ranks_total > record.ranks.length ? el("p", { class: "muted", text: `first ${record.ranks.length} of ${record.ranks_total} ranks` }) : null;
-  return [note, table([{ text: "Rank", num: true }, "Node", { text: "Wall", num: true }, { text: "MPI", num: true },
+  return fragment(note, table([{ text: "Rank", num: true }, "Node", { text: "Wall", num: true }, { text: "MPI", num: true },
     { text: "Compute", num: true }, { text: "% in MPI", num: true }, "MPI share (blue) of wall time", { text: "RSS peak", num: true }],
-  rows, { "data-testid": "rank-table" })];
+  rows, { "data-testid": "rank-table" }));
 }
 
 function functionTable(record) {
@@ -107,19 +107,20 @@ function counters(record) {
     return [name, { value: m.min?.toLocaleString("en-US") ?? "—", num: true }, { value: m.mean?.toLocaleString("en-US", { maximumFractionDigits: 1 }) ?? "—", num: true },
       { value: m.max?.toLocaleString("en-US") ?? "—", num: true }, { value: m.imbalance?.toFixed(2) ?? "—", num: true }, m.unit || ""];
   });
-  return [source, rows.length ? table(["Counter", { text: "Min", num: true }, { text: "Mean", num: true }, { text: "Max", num: true }, { text: "Max/mean", num: true }, "Unit"], rows, { "data-testid": "counter-table" })
-    : noData("No counters in this record")];
+  return fragment(source, rows.length ? table(["Counter", { text: "Min", num: true }, { text: "Mean", num: true }, { text: "Max", num: true }, { text: "Max/mean", num: true }, "Unit"], rows, { "data-testid": "counter-table" })
+    : noData("No counters in this record"));
 }
 
 function seriesCharts(record) {
   const out = [];
-  const rankMemory = record.series.filter((s) => s.owner_kind === "rank" && /rss|mem/.test(s.metric));
+  // Ranks' own series, or the agent's per-task ones (a Slurm task is a rank).
+  const rankMemory = record.series.filter((s) => (s.owner_kind === "rank" || s.owner_kind === "task") && s.metric === "rss");
   if (rankMemory.length) {
     const box = el("div", { class: "chart", "data-testid": "memory-chart" });
     const shown = rankMemory.slice(0, 32);
     const data = joinSeries(shown.map((s) => ({ xs: s.t_ms.map((t) => t / 1000), values: s.values })));
     queueMicrotask(() => timeSeries(box, { title: `Memory per rank (${shown[0].metric}, times in ${zoneName()})`, xs: data[0],
-      series: shown.map((s, i) => ({ label: `rank ${s.owner}`, values: data[i + 1] })), format: (v) => formatBytes(v) }));
+      series: shown.map((s, i) => ({ label: `${s.owner_kind} ${s.owner}`, values: data[i + 1] })), format: (v) => formatBytes(v) }));
     out.push(box);
   } else {
     out.push(noData("No per-rank memory series in this record"));
@@ -129,7 +130,10 @@ function seriesCharts(record) {
     if (!byMetric.has(s.metric)) byMetric.set(s.metric, []);
     byMetric.get(s.metric).push(s);
   }
-  for (const [metric, list] of [...byMetric].slice(0, 6)) {
+  const preferred = ["cpu_util", "mem_used", "step_rss", "step_cpu_time", "load1", "net_rx", "net_tx", "disk_write"];
+  const rank = (metric) => (preferred.indexOf(metric) + 1 || preferred.length + 1);
+  const chosen = [...byMetric].sort((a, b) => rank(a[0]) - rank(b[0])).slice(0, 6);
+  for (const [metric, list] of chosen) {
     const box = el("div", { class: "chart" });
     const data = joinSeries(list.map((s) => ({ xs: s.t_ms.map((t) => t / 1000), values: s.values })));
     const unit = list[0].unit;
@@ -137,7 +141,7 @@ function seriesCharts(record) {
     queueMicrotask(() => timeSeries(box, { title: `Node ${metric}`, xs: data[0], series: list.map((s, i) => ({ label: s.owner, values: data[i + 1] })), format, height: 180 }));
     out.push(box);
   }
-  return out;
+  return fragment(out);
 }
 
 function findingsList(step) {

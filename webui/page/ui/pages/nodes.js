@@ -20,6 +20,7 @@ const CHARTS = [
 export async function nodesPage(ctx) {
   const target = el("div", { "data-testid": "nodes" });
   ctx.main.append(el("h1", { text: "Nodes" }), target);
+  if (!(await api.health()).slurm) { target.append(noData("Slurm is not reachable from this daemon: no node list")); return; }
   const draw = async () => {
     const [nodes, agents] = await Promise.all([api.get("nodes"), api.get("agents").catch(() => ({ agents: {} }))]);
     clear(target);

@@ -37,8 +37,10 @@ function stateCounts(nodes) {
 
 async function load() {
   const settle = (p) => p.then((v) => ({ ok: true, v }), (e) => ({ ok: false, e }));
+  const slurm = (await api.health()).slurm;
+  const noSlurm = Promise.resolve({ ok: false, e: new api.ApiError(503, "unavailable", "Slurm not reachable") });
   const [metrics, nodes, hpc, alerts] = await Promise.all([
-    settle(api.get("metrics")), settle(api.get("nodes")), settle(api.get("metrics/hpc")), settle(api.get("alerts")),
+    settle(api.get("metrics")), slurm ? settle(api.get("nodes")) : noSlurm, settle(api.get("metrics/hpc")), settle(api.get("alerts")),
   ]);
   for (const r of [metrics, nodes, hpc, alerts]) if (!r.ok && r.e.status === 401) throw r.e;
   return { metrics, nodes, hpc, alerts };
