@@ -233,6 +233,16 @@ void live_table_finish(std::uint32_t state, std::int64_t end_ns, bool remove) {
   g_live.dir_fd = -1;
 }
 
+int live_series_copy(std::vector<fmt::SeriesPoint>* points, char (*names)[fmt::kCounterNameLen], int name_cap) {
+  fmt::Header* h = g_live.header;
+  if (!h) return 0;
+  const auto* p = reinterpret_cast<const fmt::SeriesPoint*>(reinterpret_cast<char*>(h) + h->series_offset);
+  points->assign(p, p + (h->series_count < h->series_cap ? h->series_count : h->series_cap));
+  int n = int(h->counter_count) < name_cap ? int(h->counter_count) : name_cap;
+  for (int i = 0; i < n; ++i) copy(names[i], fmt::kCounterNameLen, h->counter_names[i]);
+  return n;
+}
+
 void live_note_thread_claimed(std::uint32_t slots) {
   fmt::Header* h = __atomic_load_n(&g_live.header, __ATOMIC_ACQUIRE);
   if (!h) return;

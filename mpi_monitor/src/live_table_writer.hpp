@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "live_table_format.hpp"
 
@@ -41,6 +42,11 @@ void live_series_append(const live::format::SeriesPoint& p, std::uint64_t tick, 
 // Final state (kFinalized or kAborted). The mapping stays (a late call from another thread
 // still lands in it); the file stays unless `remove` (a private folder after a clean end).
 void live_table_finish(std::uint32_t state, std::int64_t end_ns, bool remove);
+
+// The series and its counter names as they stand (the sampler stopped), for the record.
+// Returns the number of counter names written to `names`.
+int live_series_copy(std::vector<live::format::SeriesPoint>* points,
+                     char (*names)[live::format::kCounterNameLen], int name_cap);
 
 // Number of thread slots claimed so far, as the header shows it.
 void live_note_thread_claimed(std::uint32_t slots);

@@ -35,6 +35,7 @@ struct RankRows {
   RankSummary me;
   std::vector<FunctionSummary> functions;
   std::vector<TrafficSummary> traffic;
+  std::vector<SeriesSummary> series;
 };
 
 RankRows summarize_rank(const RankContext& context);

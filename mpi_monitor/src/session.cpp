@@ -185,8 +185,11 @@ void stop_recording(Fn last_call) {
   g_session.finished = true;
   g_active = false;
   if (ThreadTables* t = thread_tables()) {
-    ++t->fn[last_call].calls;
-    ++t->fn[last_call].hist[0];
+    FnStats& f = t->fn[last_call];
+    row_open(f.seq);
+    ++f.calls;
+    ++f.hist[0];
+    row_close(f.seq);
   }
 }
 
@@ -209,7 +212,8 @@ RankContext rank_context(const Session& s, std::int64_t offset_final_ns) {
 
 // The writing rank (rank 0, or a rank in MPI_Abort) loads the writer and prints one line.
 void write(Session& s, const RankSummary* ranks, int rank_count, const std::vector<FunctionSummary>& functions,
-           const std::vector<TrafficSummary>& traffic, std::int64_t end_ns, const char* partial_reason) {
+           const std::vector<TrafficSummary>& traffic, const std::vector<SeriesSummary>& series, std::int64_t end_ns,
+           const char* partial_reason) {
   s.writer = load_companion("libhpcmon_mpi_report.so", s.report_problem, sizeof s.report_problem);
   if (!s.writer) {
     say("hpcmon: no MPI record: %s", s.report_problem);
@@ -223,6 +227,8 @@ void write(Session& s, const RankSummary* ranks, int rank_count, const std::vect
   job.function_count = long(functions.size());
   job.traffic = traffic.data();
   job.traffic_count = long(traffic.size());
+  job.series = series.data();
+  job.series_count = long(series.size());
   job.function_names = kFunctionNames;
   job.function_name_count = kFunctionCount;
   job.start_ns = s.start_ns;
@@ -292,6 +298,13 @@ void start_sampler(Session& s, const InitBlock& block) {
     setup.counters_shared = std::strcmp(first.source, "papi") != 0;
   }
   if (!sampler_start(setup) && s.rank == 0) say("hpcmon: no sampling thread: pthread_create failed");
+}
+
+// The rank's series from its live table (the sampler is stopped): into the record.
+void add_series(RankRows& rows) {
+  rows.me.series_counter_count =
+      live_series_copy(&rows.series, rows.me.series_counter_names, live::format::kCounterSlots);
+  rows.me.series_rows = std::int32_t(rows.series.size());
 }
 
 }  // namespace
@@ -373,8 +386,11 @@ void session_pcontrol(int level) {
   Session& s = g_session;
   s.pcontrol_level = level;
   if (ThreadTables* t = thread_tables()) {
-    ++t->fn[F_MPI_Pcontrol].calls;
-    ++t->fn[F_MPI_Pcontrol].hist[0];
+    FnStats& f = t->fn[F_MPI_Pcontrol];
+    row_open(f.seq);
+    ++f.calls;
+    ++f.hist[0];
+    row_close(f.seq);
   }
   g_recording = g_active && !s.finished && level > 0;
 }
@@ -386,6 +402,7 @@ void session_finish() {
   RankContext context = rank_context(s, clock_offset(s));
   const std::int64_t end_ns = now_ns(CLOCK_REALTIME);
   RankRows mine = summarize_rank(context);
+  add_series(mine);
   // Outside a job's run directory the file goes with a clean end (the record has it all).
   if (s.live) live_table_finish(live::format::kFinalized, end_ns, true);
   if (s.counters) s.report->counters_close(s.counters);
@@ -402,9 +419,12 @@ void session_finish() {
   }
   std::vector<FunctionSummary> functions = gather_rows(s, mine.functions, fn_counts);
   std::vector<TrafficSummary> traffic = gather_rows(s, mine.traffic, tr_counts);
+  std::vector<int> se_counts;
+  for (const RankSummary& r : ranks) se_counts.push_back(r.series_rows);
+  std::vector<SeriesSummary> series = gather_rows(s, mine.series, se_counts);
   g_mpi.Comm_free(&s.comm);
   if (s.rank != 0) return;
-  write(s, ranks.data(), s.size, functions, traffic, end_ns, nullptr);
+  write(s, ranks.data(), s.size, functions, traffic, series, end_ns, nullptr);
 }
 
 // The aborting rank's partial write runs on a helper thread and the abort waits for it at
@@ -427,10 +447,11 @@ void session_abort(int errorcode) {
   // Shared with the helper: it may outlive this call when the deadline passes.
   auto job = std::make_shared<PartialWrite>();
   job->mine = summarize_rank(rank_context(s, s.offset_init_ns));
+  add_series(job->mine);
   job->end_ns = now_ns(CLOCK_REALTIME);
   try {
     std::thread([job, &s] {
-      write(s, &job->mine.me, 1, job->mine.functions, job->mine.traffic, job->end_ns, "MPI_Abort");
+      write(s, &job->mine.me, 1, job->mine.functions, job->mine.traffic, job->mine.series, job->end_ns, "MPI_Abort");
       std::lock_guard<std::mutex> hold(job->lock);
       job->done = true;
       job->finished.notify_one();

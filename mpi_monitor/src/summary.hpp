@@ -7,6 +7,7 @@
 
 #include "hpcmon/mpi_monitor.hpp"
 #include "hpcmon/record.hpp"
+#include "live_table_format.hpp"
 
 namespace hpcmon::mpi {
 
@@ -34,7 +35,15 @@ struct RankSummary {
   char counter_source[16];
   char counter_quality[16];
   char counter_note[kNoteLen];  // why a better counter source dropped out, one line
+  // The rank's sample series (docs/live-table.md): its points follow in the gathered series
+  // rows, named counters as in its live table.
+  std::int32_t series_rows;
+  std::int32_t series_counter_count;
+  char series_counter_names[live::format::kCounterSlots][live::format::kCounterNameLen];
 };
+
+// One point of a rank's series, gathered rank after rank (bounded by the series cap).
+using SeriesSummary = live::format::SeriesPoint;
 
 struct FunctionSummary {
   std::int32_t function;  // Fn id (same library on every rank)
@@ -59,6 +68,8 @@ struct GatheredJob {
   long function_count;
   const TrafficSummary* traffic;     // all ranks' rows, rank after rank
   long traffic_count;
+  const SeriesSummary* series;       // all ranks' points, rank after rank
+  long series_count;
   const char* const* function_names;  // indexed by FunctionSummary::function
   int function_name_count;
   std::int64_t start_ns, end_ns;

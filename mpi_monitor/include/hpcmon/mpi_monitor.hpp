@@ -29,6 +29,13 @@
 //   HPCMON_OUTPUT_DIR  outside Slurm, the record directory (else the config's hpc.record_dir)
 //   HPCMON_CONFIG      configuration file (rank 0 reads it, then broadcasts)
 //   HPCMON_MPI_QUIET   "1": no line on stderr after a successful write (failures still print)
+//   HPCMON_RUN_DIR     the job's run directory (SPANK plugin): where each rank keeps its live
+//                      table (docs/live-table.md); outside Slurm a private 0700 folder
+//   HPCMON_MPI_LIVE    "0": no live table and no sampling thread
+//   HPCMON_MPI_SERIES_POINTS  cap of each rank's sample series (default 512)
+// Live tables: the per-thread tables live in a fixed-size mapped file; a sampling thread per
+// rank appends RSS, MPI totals and the rank's counters to a bounded series in it
+// (live_table_writer.hpp, sampler_thread.hpp; reader: hpcmon/live_table.hpp).
 #pragma once
 
 #include <cstdint>

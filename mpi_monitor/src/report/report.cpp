@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -43,6 +44,35 @@ std::string user_name() {
   return std::to_string(getuid());
 }
 
+// One rank's sample series (docs/live-table.md): every metric at the sampler's instants.
+void add_rank_series(record::JobRecord& rec, const RankSummary& r, const SeriesSummary* points, long n) {
+  if (n <= 0) return;
+  const std::string owner = std::to_string(r.rank);
+  auto add = [&](const std::string& metric, const char* unit, const std::string& source, auto value) {
+    record::Series s;
+    s.owner_kind = "rank";
+    s.owner = owner;
+    s.metric = metric;
+    s.unit = unit;
+    s.source = source;
+    for (long i = 0; i < n; ++i) {
+      s.t_ns.push_back(points[i].t_ns);
+      s.values.push_back(value(points[i]));
+    }
+    rec.series.push_back(std::move(s));
+  };
+  add("rss", "B", "proc", [](const SeriesSummary& p) { return double(p.rss_bytes); });
+  add("mpi_calls", "1", "mpi", [](const SeriesSummary& p) { return double(p.mpi_calls); });
+  add("mpi_time", "s", "mpi", [](const SeriesSummary& p) { return double(p.mpi_ns) * 1e-9; });
+  add("cpu_user", "s", "proc", [](const SeriesSummary& p) { return double(p.user_cpu_ns) * 1e-9; });
+  add("cpu_sys", "s", "proc", [](const SeriesSummary& p) { return double(p.sys_cpu_ns) * 1e-9; });
+  const int counters = std::min(r.series_counter_count, int(live::format::kCounterSlots));
+  for (int c = 0; c < counters; ++c) {
+    const std::string name(r.series_counter_names[c], strnlen(r.series_counter_names[c], live::format::kCounterNameLen));
+    add(name, "1", r.counter_source, [c](const SeriesSummary& p) { return p.counters[c]; });
+  }
+}
+
 record::JobRecord build_record(const GatheredJob& g) {
   record::JobRecord rec;
   rec.has_mpi = true;
@@ -73,7 +103,7 @@ record::JobRecord build_record(const GatheredJob& g) {
 
   // Worlds reached through intercommunicators, numbered in the order ranks report them.
   std::map<std::uint64_t, std::uint32_t> world_number{{g.ranks[0].world_uids[0], 0}};
-  long fn_at = 0, tr_at = 0;
+  long fn_at = 0, tr_at = 0, se_at = 0;
   for (int i = 0; i < g.rank_count; ++i) {
     const RankSummary& r = g.ranks[i];
     record::RankRow row;
@@ -123,6 +153,9 @@ record::JobRecord build_record(const GatheredJob& g) {
       row.bytes = t.bytes;
       rec.traffic.push_back(row);
     }
+    const long points = std::min<long>(std::max(r.series_rows, 0), g.series_count - se_at);
+    add_rank_series(rec, r, g.series + se_at, points);
+    se_at += points;
   }
   rec.mpi_table_overflows += g.untracked_calls;
   return rec;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "hpcmon/live_table.hpp"
+#include "hpcmon/store.hpp"
 #include "live_table_format.hpp"
 
 namespace fs = std::filesystem;
@@ -340,6 +341,24 @@ TEST(LiveTable, SeriesIsDecimatedAndBoundedOnALongRunWithATinyInterval) {
     EXPECT_GE(end.series[i].t_ns - end.series[i - 1].t_ns, end.series_step_ns / 2) << "point " << i;
   EXPECT_EQ(end.series.back().mpi_calls, end.total_calls);
   EXPECT_EQ(calls_of(end, "MPI_Send"), 1200u);
+
+  // The same series is in the record, for both ranks.
+  std::vector<fs::path> records;
+  for (const auto& e : fs::recursive_directory_iterator(s.dir() / "records"))
+    if (e.path().extension() == ".h5") records.push_back(e.path());
+  ASSERT_EQ(records.size(), 1u);
+  const hpcmon::record::JobRecord rec = hpcmon::store::read_record(records[0]);
+  const hpcmon::record::Series* calls0 = nullptr;
+  int rss_series = 0;
+  for (const auto& series : rec.series) {
+    if (series.owner_kind == "rank" && series.owner == "0" && series.metric == "mpi_calls") calls0 = &series;
+    if (series.owner_kind == "rank" && series.metric == "rss") ++rss_series;
+  }
+  EXPECT_EQ(rss_series, 2);
+  ASSERT_NE(calls0, nullptr);
+  ASSERT_EQ(calls0->values.size(), end.series.size());
+  EXPECT_EQ(calls0->t_ns.back(), end.series.back().t_ns);
+  EXPECT_EQ(calls0->values.back(), double(end.total_calls));
 }
 
 TEST(LiveTable, ThreadsHaveBlocksOfTheirOwnMergedByTheReader) {
