@@ -1,10 +1,26 @@
 # End-to-end tests of the node agent (hpcmond --agent) with the SPANK plugin on the private
 # Slurm cluster (fixture `slurm`), one script per feature under e2e/agent_*.sh.
 if(TARGET hpcmond AND TARGET spank_hpcmon)
-  foreach(feature burn killed scancel user mpi_merge)
+  # An MPI job that notes its cumulative send count every second (agent_mpi_scancel).
+  add_executable(hpcmon_test_send_counter e2e/programs/send_counter.c)
+  target_link_libraries(hpcmon_test_send_counter PRIVATE MPI::MPI_C)
+  target_compile_options(hpcmon_test_send_counter PRIVATE -Wno-pedantic)
+
+  foreach(feature burn killed scancel user mpi_merge mpi_scancel)
     hpcmon_slurm_test(agent_${feature} agent_${feature}.sh)
     set_property(TEST e2e.slurm.agent_${feature} APPEND PROPERTY ENVIRONMENT
-                 "HPCMON_SPANK_PLUGIN=$<TARGET_FILE:spank_hpcmon>" "HPCMON_AGENT_BIN=$<TARGET_FILE:hpcmond>")
+                 "HPCMON_SPANK_PLUGIN=$<TARGET_FILE:spank_hpcmon>" "HPCMON_AGENT_BIN=$<TARGET_FILE:hpcmond>"
+                 "HPCMON_SEND_COUNTER=$<TARGET_FILE:hpcmon_test_send_counter>")
     set_property(TEST e2e.slurm.agent_${feature} PROPERTY TIMEOUT 60)
   endforeach()
+
+  # The one slow test (a job killed at its one-minute limit: 60-90 s) runs on a cluster of its
+  # own, folder and ports apart, started and stopped by the script: it takes neither the
+  # `slurm` fixture nor its lock, so `ctest -j2` runs the other Slurm tests meanwhile.
+  add_test(NAME e2e.slurm.agent_time_limit
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/agent_time_limit.sh
+                   ${CMAKE_BINARY_DIR}/slurm-cluster-time-limit $<TARGET_FILE:hpcmon_mpi> $<TARGET_FILE:hpcmon>
+                   $<TARGET_FILE:hpcmon_demo_heat1d> ${CMAKE_CURRENT_BINARY_DIR}/agent_time_limit)
+  set_tests_properties(e2e.slurm.agent_time_limit PROPERTIES TIMEOUT 200 RESOURCE_LOCK slurm_time_limit
+    ENVIRONMENT "HPCMON_PYTHON=${HPCMON_PYTHON};HPCMON_SPANK_PLUGIN=$<TARGET_FILE:spank_hpcmon>;HPCMON_AGENT_BIN=$<TARGET_FILE:hpcmond>;HPCMON_SLURM_CTLD_PORT=6827;HPCMON_SLURM_SLURMD_PORT=6828")
 endif()

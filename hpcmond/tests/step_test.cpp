@@ -49,6 +49,41 @@ TEST(KillReason, TimeLimitWhenKilledAtTheLimit) {
   EXPECT_EQ(step(60, 30, 143, {signalled(SIGTERM)}).kill_reason(), "cancelled");
 }
 
+TEST(KillReason, SlurmsJobStateNamesTheReasonOfSigtermAndSigkill) {
+  auto with_state = [](StepState s, const std::string& state, std::uint64_t limit_s = 0) {
+    s.set_slurm({true, state, limit_s});
+    return s.kill_reason();
+  };
+  EXPECT_EQ(with_state(step(0, 70, 143, {signalled(SIGTERM)}), "TIMEOUT", 60), "time limit");
+  EXPECT_EQ(with_state(step(0, 75, 137, {signalled(SIGTERM), signalled(SIGKILL)}), "TIMEOUT"), "time limit");
+  EXPECT_EQ(with_state(step(0, 5, 137, {signalled(SIGKILL)}), "OUT_OF_MEMORY"), "out of memory");
+  EXPECT_EQ(with_state(step(0, 5, 143, {signalled(SIGTERM)}), "PREEMPTED"), "preempted");
+  EXPECT_EQ(with_state(step(0, 5, 137, {signalled(SIGKILL)}), "NODE_FAIL"), "node failure");
+  EXPECT_EQ(with_state(step(0, 5, 143, {signalled(SIGTERM)}), "CANCELLED"), "cancelled");
+  EXPECT_EQ(with_state(step(0, 5, 137, {signalled(SIGKILL)}), "CANCELLED"), "cancelled");
+  // A crash keeps its own reason; a job still RUNNING (scancel of one step) says nothing more.
+  EXPECT_EQ(with_state(step(0, 5, 139, {signalled(SIGSEGV)}), "FAILED"), "killed by signal 11");
+  EXPECT_EQ(with_state(step(0, 5, 143, {signalled(SIGTERM)}), "RUNNING"), "cancelled");
+  // A step that ended on its own in a job that later timed out is not partial.
+  EXPECT_EQ(with_state(step(0, 5, 0, {exited(0)}), "TIMEOUT", 60), "");
+}
+
+TEST(KillReason, SlurmsTimeLimitFillsTheRecordWhenSpankGaveNone) {
+  StepState s = step(0, 61, 143, {signalled(SIGTERM)});
+  s.set_slurm({true, "RUNNING", 60});
+  EXPECT_EQ(s.kill_reason(), "time limit");  // killed at the limit Slurm reported
+  EXPECT_EQ(s.build_record({"h", "h", 1}).job.allocation.time_limit_s, 60u);
+}
+
+TEST(KillReason, JobStateNames) {
+  EXPECT_EQ(job_state_name(6), "TIMEOUT");
+  EXPECT_EQ(job_state_name(11), "OUT_OF_MEMORY");
+  EXPECT_EQ(job_state_name(99), "");
+  EXPECT_TRUE(job_state_is_final("TIMEOUT"));
+  EXPECT_FALSE(job_state_is_final("RUNNING"));
+  EXPECT_FALSE(job_state_is_final(""));
+}
+
 TEST(KillReason, FromTheExitCodeWithoutTaskStatuses) {
   EXPECT_EQ(step(0, 5, 137, {}).kill_reason(), "killed by signal 9");
   EXPECT_EQ(step(0, 5, 2, {}).kill_reason(), "");

@@ -11,9 +11,11 @@
 #include <cstdio>
 #include <cstring>
 
-#include "safe_dirs.hpp"
+#include "hpcmon/safe_dirs.hpp"
 
 namespace hpcmon::spank {
+
+using namespace hpcmon::safe;
 namespace {
 
 // Length of the valid UTF-8 sequence at s[i], or 0.

@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "safe_dirs.hpp"
+#include "hpcmon/safe_dirs.hpp"
 
 namespace hpcmon::spank {
+
+using namespace hpcmon::safe;
 
 bool hpcmon_group(gid_t* gid) {
   group gr{};

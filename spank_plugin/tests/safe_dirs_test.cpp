@@ -1,5 +1,5 @@
 // Real directories, symlinks and owners (the tests run as root, like the plugin).
-#include "safe_dirs.hpp"
+#include "hpcmon/safe_dirs.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 
 #include "job_dirs.hpp"
 
+using namespace hpcmon::safe;
 using namespace hpcmon::spank;
 
 namespace {

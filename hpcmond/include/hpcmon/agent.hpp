@@ -37,6 +37,10 @@ struct AgentOptions {
   double push_interval_s = 5.0;
   std::filesystem::path spool_dir = "/var/lib/hpcmon/agent-spool";
   std::uint64_t spool_max_bytes = 64 * 1024 * 1024;
+  // slurm.conf for asking slurmctld why a job's tasks died (TIMEOUT, CANCELLED, PREEMPTED,
+  // NODE_FAIL, OUT_OF_MEMORY); empty: never asked. from_config: the agent's own $SLURM_CONF,
+  // else /etc/slurm/slurm.conf.
+  std::filesystem::path slurm_conf;
 
   static AgentOptions from_config(const config::Config& config);
 };
@@ -53,6 +57,8 @@ struct AgentCounters {
   std::uint64_t record_errors = 0;
   std::uint64_t process_ticks = 0, node_ticks = 0;
   std::uint64_t pushes_spooled = 0, pushes_sent = 0, spool_dropped = 0;
+  std::uint64_t slurm_queries = 0;  // job states asked of slurmctld
+  std::uint64_t live_table_errors = 0;  // ranks' live-table files refused (owner, symlink, format)
 };
 
 class Agent {

@@ -8,17 +8,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "hpcmon/agent/event_socket.hpp"
+#include "hpcmon/agent/live_ranks.hpp"
 #include "hpcmon/agent/node_sampler.hpp"
 #include "hpcmon/agent/partial_writer.hpp"
 #include "hpcmon/agent/process_tree.hpp"
 #include "hpcmon/agent/protocol.hpp"
 #include "hpcmon/agent/pusher.hpp"
+#include "hpcmon/agent/slurm_job_state.hpp"
 #include "hpcmon/agent/spool.hpp"
 #include "hpcmon/agent/step.hpp"
 #include "hpcmon/sampler/process_metrics.hpp"
@@ -56,6 +59,10 @@ NodeIdentity identify_node() {
 constexpr std::size_t kMaxSteps = 4096;            // a flood of step_start lines cannot grow memory without end
 constexpr std::size_t kMaxLiveSamples = 4096;      // per push message
 constexpr std::int64_t kFinishedKeepNs = 600'000'000'000;  // a late step_end still updates the partial
+// How long a killed step's partial waits for slurmctld to say why (a job's OUT_OF_MEMORY or a
+// step-only scancel leave the job RUNNING for a moment: asked again every half second).
+constexpr std::int64_t kJobStateWaitNs = 3'000'000'000;
+constexpr std::int64_t kJobStateRetryNs = 500'000'000;
 
 }  // namespace
 
@@ -73,6 +80,8 @@ AgentOptions AgentOptions::from_config(const config::Config& c) {
   o.push_interval_s = c.agent.push_interval_s;
   o.spool_dir = c.agent.spool_dir;
   o.spool_max_bytes = static_cast<std::uint64_t>(c.agent.spool_max_bytes);
+  const char* slurm_conf = std::getenv("SLURM_CONF");  // the service's own environment, not a job's
+  o.slurm_conf = slurm_conf && *slurm_conf ? slurm_conf : "/etc/slurm/slurm.conf";
   return o;
 }
 
@@ -85,6 +94,13 @@ struct Agent::Impl {
     StepState state;
     std::int64_t expires_ns;
   };
+  // A killed step's partial waiting for slurmctld's answer.
+  struct Awaiting {
+    StepState state;
+    bool keep;  // kept afterwards for a late step_end
+    std::uint32_t job_id;
+    std::int64_t deadline_ns, next_ask_ns;
+  };
 
   AgentOptions opt;
   Log& log;
@@ -96,18 +112,21 @@ struct Agent::Impl {
   std::map<StepId, StepState> steps;
   std::set<StepId> ignored;  // monitor=off
   std::map<StepId, Finished> finished;
+  std::map<StepId, Awaiting> awaiting;
+  std::unique_ptr<SlurmJobStates> job_states;
   std::map<pid_t, Owner> owners;
   std::unique_ptr<Spool> spool;
   std::unique_ptr<Pusher> pusher;
-  json live_node = json::array(), live_steps = json::array();
+  json live_node = json::array(), live_steps = json::array(), live_mpi = json::array();
 
   std::atomic<std::uint64_t> events{0}, malformed{0}, unknown_version{0}, records_written{0}, record_errors{0},
-      process_ticks{0}, node_ticks{0}, spooled{0}, steps_running{0};
+      process_ticks{0}, node_ticks{0}, spooled{0}, steps_running{0}, live_errors{0};
   std::int64_t next_process = 0, next_node = 0, next_push = 0;
 
   Impl(AgentOptions o, Log& l) : opt(std::move(o)), log(l), socket(opt.socket_path, l) {
     node_name = opt.node_name.empty() ? identity.hostname.substr(0, identity.hostname.find('.')) : opt.node_name;
     for (const auto& e : node.start_errors()) log.warning("node source unavailable: " + e);
+    job_states = SlurmJobStates::connect(opt.slurm_conf, log);
     if (!opt.head_url.empty()) {
       spool = std::make_unique<Spool>(opt.spool_dir, opt.spool_max_bytes);
       pusher = std::make_unique<Pusher>(*spool, opt.head_url, opt.token_file, opt.push_interval_s, log,
@@ -187,6 +206,7 @@ struct Agent::Impl {
       }
       case EventKind::task_exit:
         if (StepState* s = step_for(e.id, false)) s->task_exit(e.task);
+        else if (auto a = awaiting.find(e.id); a != awaiting.end()) a->second.state.task_exit(e.task);
         else if (auto f = finished.find(e.id); f != finished.end()) f->second.state.task_exit(e.task);
         break;
       case EventKind::step_end: {
@@ -198,9 +218,12 @@ struct Agent::Impl {
         if (auto it = steps.find(e.id); it != steps.end()) {
           it->second.end(e.end);
           finish(it);
+        } else if (auto a = awaiting.find(e.id); a != awaiting.end()) {  // vanished, waiting for slurmctld
+          a->second.state.end(e.end);
+          a->second.keep = false;
         } else if (auto f = finished.find(e.id); f != finished.end()) {  // written when its processes vanished
           f->second.state.end(e.end);
-          write(f->second.state);
+          settle(std::move(f->second.state), false);
           finished.erase(f);
         } else {
           log.once(Level::info, "end-unknown", "step_end for a step this agent did not follow (" + e.id.text() + ")");
@@ -226,7 +249,10 @@ struct Agent::Impl {
       log.once(Level::warning, "no-start", "step " + s.id().text() + " ended without step_start: no partial record");
       return;
     }
-    const record::JobRecord rec = s.build_record(identity);
+    record::JobRecord rec = s.build_record(identity);
+    if (const std::size_t killed = add_killed_ranks(rec, s.live_ranks, rec.job.end_ns))
+      log.info("step " + s.id().text() + ": " + std::to_string(killed) +
+               " rank(s) ended without MPI_Finalize: their live tables go into the partial");
     PartialTarget target{opt.record_dir, s.meta().user, s.meta().uid, s.meta().gid, opt.record_group, s.meta().node};
     const WriteOutcome out = write_partial(target, rec);
     if (!out.ok) {
@@ -254,12 +280,67 @@ struct Agent::Impl {
     spool_message("record_ready", std::move(notice));
   }
 
+  // Reads the step's live tables (when its ranks have any); keeps the last good reading.
+  void read_live(StepState& step) {
+    if (step.meta().run_dir.empty() || !step.started()) return;
+    LiveRead r = read_step_live_tables(step.meta().run_dir, step.meta().uid, step.meta().job, step.id().step);
+    if (r.errors) {
+      live_errors += r.errors;
+      log.once(Level::warning, "live-table", "a rank's live table was refused (" + r.error + "); later ones are only counted");
+    }
+    if (!r.ranks.empty()) step.live_ranks = std::move(r.ranks);
+  }
+
   void finish(std::map<StepId, StepState>::iterator it) {
     forget_pids(it->first);
-    write(it->second);
-    if (!it->second.ended())
-      finished.emplace(it->first, Finished{std::move(it->second), monotonic_now() + kFinishedKeepNs});
+    read_live(it->second);  // before job_epilog removes the run directory
+    const bool keep = !it->second.ended();
+    settle(std::move(it->second), keep);
     steps.erase(it);
+  }
+
+  // Writes the step's partial, first asking slurmctld why its tasks died when they were killed.
+  void settle(StepState state, bool keep) {
+    const StepId id = state.id();
+    char* end = nullptr;
+    const unsigned long job_id = std::strtoul(id.job_id.c_str(), &end, 10);
+    if (job_states && state.started() && state.signalled() && !state.slurm_known() && end && !*end && job_id > 0 &&
+        job_id <= UINT32_MAX && !awaiting.count(id)) {
+      job_states->ask(static_cast<std::uint32_t>(job_id));
+      const std::int64_t now = monotonic_now();
+      awaiting.emplace(id, Awaiting{std::move(state), keep, static_cast<std::uint32_t>(job_id), now + kJobStateWaitNs,
+                                    now + kJobStateRetryNs});
+      return;
+    }
+    write(state);
+    if (keep) finished.insert_or_assign(id, Finished{std::move(state), monotonic_now() + kFinishedKeepNs});
+  }
+
+  // Partials whose answer came (a final job state), or whose wait is over; all of them at `stop`.
+  void settle_awaiting(bool stop) {
+    const std::int64_t now = monotonic_now();
+    for (auto it = awaiting.begin(); it != awaiting.end();) {
+      Awaiting& a = it->second;
+      bool done = stop || now >= a.deadline_ns;
+      if (auto answer = job_states->take(a.job_id)) {
+        a.state.set_slurm(*answer);
+        if (!answer->found || job_state_is_final(answer->state)) done = true;
+      }
+      if (!done && now >= a.next_ask_ns) {
+        job_states->ask(a.job_id);
+        a.next_ask_ns = now + kJobStateRetryNs;
+      }
+      if (!done) {
+        ++it;
+        continue;
+      }
+      const bool keep = a.keep;
+      StepState state = std::move(a.state);
+      it = awaiting.erase(it);
+      if (!state.slurm_known()) state.set_slurm({});  // asked, no answer in time: signals only
+      write(state);
+      if (keep) finished.insert_or_assign(state.id(), Finished{std::move(state), monotonic_now() + kFinishedKeepNs});
+    }
   }
 
   void process_tick() {
@@ -336,11 +417,32 @@ struct Agent::Impl {
     }
   }
 
+  // MPI progress of every running step with ranks: one entry per step in the next push.
+  void live_tick() {
+    const std::int64_t t = realtime_ns();
+    for (auto& [id, step] : steps) {
+      read_live(step);
+      if (step.live_ranks.empty() || live_mpi.size() >= kMaxLiveSamples) continue;
+      std::uint64_t calls = 0, finalized = 0;
+      double mpi_s = 0;
+      for (const auto& r : step.live_ranks) {
+        calls += r.total_calls;
+        mpi_s += r.mpi_s;
+        finalized += r.state == live::State::finalized;
+      }
+      live_mpi.push_back({{"cluster", step.meta().cluster}, {"job", step.meta().job}, {"step", id.step},
+                          {"t_ns", t}, {"ranks", step.live_ranks.size()}, {"mpi_calls", calls},
+                          {"mpi_time_s", mpi_s}, {"finalized", finalized}});
+    }
+  }
+
   void push_tick() {
-    if (!spool || (live_node.empty() && live_steps.empty())) return;
-    spool_message("samples", {{"node", std::move(live_node)}, {"steps", std::move(live_steps)}});
+    if (spool) live_tick();
+    if (!spool || (live_node.empty() && live_steps.empty() && live_mpi.empty())) return;
+    spool_message("samples", {{"node", std::move(live_node)}, {"steps", std::move(live_steps)}, {"mpi", std::move(live_mpi)}});
     live_node = json::array();
     live_steps = json::array();
+    live_mpi = json::array();
   }
 
   void expire_finished() {
@@ -371,9 +473,11 @@ struct Agent::Impl {
         node_tick();
         expire_finished();
       }
+      if (!awaiting.empty()) settle_awaiting(false);
       if (spool && due(next_push, opt.push_interval_s)) push_tick();
       steps_running = steps.size();
     }
+    if (!awaiting.empty()) settle_awaiting(true);
     push_tick();  // what was sampled since the last push survives in the spool
   }
 };
@@ -400,6 +504,8 @@ AgentCounters Agent::counters() const {
   c.pushes_spooled = i.spooled;
   c.pushes_sent = i.pusher ? i.pusher->sent() : 0;
   c.spool_dropped = i.spool ? i.spool->dropped() : 0;
+  c.slurm_queries = i.job_states ? i.job_states->queries() : 0;
+  c.live_table_errors = i.live_errors;
   return c;
 }
 

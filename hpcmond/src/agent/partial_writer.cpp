@@ -13,20 +13,11 @@
 #include <thread>
 #include <vector>
 
+#include "hpcmon/safe_dirs.hpp"
 #include "hpcmon/store.hpp"
 
 namespace hpcmon::agent {
 namespace {
-
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f = -1) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
@@ -96,41 +87,17 @@ WriteOutcome write_partial(const PartialTarget& t, const record::JobRecord& rec)
     return out;
   }
 
-  Fd root(::open(t.record_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (root.fd < 0) {
-    out.error = errno_text(t.record_dir.string());
+  // The same folder rules as the plugin's (common/safe_dirs): the record directory is root's
+  // all the way down; the user folder is created or adopted as uid:record_group, mode 2750.
+  std::string why;
+  safe::Fd root = safe::open_trusted_dir(t.record_dir.string(), false, &why);
+  if (!root.ok()) {
+    out.error = why;
     return out;
   }
-  struct stat st{};
-  if (::fstat(root.fd, &st) != 0 || st.st_uid != ::geteuid() || (st.st_mode & S_IWOTH)) {
-    out.error = t.record_dir.string() + ": the record directory must belong to uid " + std::to_string(::geteuid()) +
-                " and not be writable by others";
-    return out;
-  }
-
-  int user_raw = ::openat(root.fd, parts[0].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (user_raw < 0 && errno == ENOENT) {
-    // Root-side code creates per-user folders: owner the user, group hpcmon, setgid, 2750.
-    if (::mkdirat(root.fd, parts[0].c_str(), 0700) == 0) {
-      user_raw = ::openat(root.fd, parts[0].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (user_raw >= 0 && (::fchown(user_raw, t.uid, group_id(t.record_group, t.gid)) != 0 ||
-                            ::fchmod(user_raw, 02750) != 0)) {
-        out.error = errno_text(parts[0] + ": cannot give the new folder to uid " + std::to_string(t.uid));
-        ::close(user_raw);
-        return out;
-      }
-    } else if (errno == EEXIST) {
-      user_raw = ::openat(root.fd, parts[0].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    }
-  }
-  Fd user(user_raw);
-  if (user.fd < 0) {
-    out.error = errno_text(parts[0] + ": user folder (symlinks are refused)");
-    return out;
-  }
-  if (::fstat(user.fd, &st) != 0 || st.st_uid != t.uid || (st.st_mode & S_IWOTH)) {
-    out.error = parts[0] + ": user folder owned by uid " + std::to_string(st.st_uid) + ", expected " +
-                std::to_string(t.uid) + " and not writable by others";
+  safe::Fd user = safe::make_owned_dir(root.get(), parts[0], t.uid, group_id(t.record_group, t.gid), 02750, &why);
+  if (!user.ok()) {
+    out.error = "user folder " + why;
     return out;
   }
 
@@ -148,7 +115,7 @@ WriteOutcome write_partial(const PartialTarget& t, const record::JobRecord& rec)
   }
   if (child == 0) {
     ::close(pipe_fds[0]);
-    child_write(user.fd, t.uid, t.gid, {parts[1], parts[2], parts[3]}, parts[4], rec, pipe_fds[1]);
+    child_write(user.get(), t.uid, t.gid, {parts[1], parts[2], parts[3]}, parts[4], rec, pipe_fds[1]);
   }
   ::close(pipe_fds[1]);
   // Bounded wait: the agent's single event loop must not stall on a hung filesystem.

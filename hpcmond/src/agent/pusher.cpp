@@ -10,29 +10,9 @@
 #include <chrono>
 #include <cstring>
 
-namespace hpcmon::agent {
+#include "hpcmon/token_file.hpp"
 
-std::string read_token_file(const std::filesystem::path& path, std::string& error) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    error = path.string() + ": " + std::strerror(errno);
-    return {};
-  }
-  struct stat st{};
-  std::string token;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077)) {
-    error = path.string() + ": the token file must be a regular file of uid " + std::to_string(::geteuid()) +
-            " with mode 0600";
-  } else {
-    char buffer[4096];
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n > 0) token.assign(buffer, static_cast<std::size_t>(n));
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
-    if (token.empty()) error = path.string() + ": empty token file";
-  }
-  ::close(fd);
-  return token;
-}
+namespace hpcmon::agent {
 
 Pusher::Pusher(Spool& spool, std::string head_url, std::filesystem::path token_file, double interval_s, Log& log,
                std::filesystem::path ca_file)
@@ -67,7 +47,7 @@ void Pusher::wake() {
 
 std::string Pusher::token() {
   std::string error;
-  std::string t = read_token_file(token_file_, error);  // re-read each round: rotation needs no restart
+  std::string t = read_token_file(token_file_.string(), error);  // re-read each round: rotation needs no restart
   if (!error.empty()) log_.once(Level::warning, "token:" + error, "push token: " + error + " (pushing without one)");
   return t;
 }

@@ -150,25 +150,50 @@ void StepState::record_node(const NodeSnapshot& s) {
   load1_max_ = std::max(load1_max_, s.load1);
 }
 
-std::string StepState::kill_reason() const {
+namespace {
+
+// Why Slurm ended a job, from its base state; empty when the state names no kill.
+std::string reason_of_job_state(const std::string& state) {
+  if (state == "TIMEOUT") return "time limit";
+  if (state == "CANCELLED") return "cancelled";
+  if (state == "PREEMPTED") return "preempted";
+  if (state == "NODE_FAIL") return "node failure";
+  if (state == "OUT_OF_MEMORY") return "out of memory";
+  if (state == "DEADLINE") return "deadline";
+  return {};
+}
+
+// Signals that ended the step's tasks.
+std::set<int> signals_of(const std::map<std::int32_t, TaskState>& tasks, bool ended, const StepEnd& end) {
   std::set<int> signals;
   bool any_status = false;
-  for (const auto& [key, task] : tasks_) {
+  for (const auto& [key, task] : tasks) {
     if (!task.has_exited()) continue;
     any_status = true;
     if (WIFSIGNALED(task.status())) signals.insert(WTERMSIG(task.status()));
   }
   // Without task statuses, Slurm's step exit code 128+N says signal N.
-  if (!any_status && ended_ && end_.exit_status > 128 && end_.exit_status < 128 + 65)
-    signals.insert(end_.exit_status - 128);
+  if (!any_status && ended && end.exit_status > 128 && end.exit_status < 128 + 65) signals.insert(end.exit_status - 128);
+  return signals;
+}
+
+}  // namespace
+
+bool StepState::signalled() const { return !signals_of(tasks_, ended_, end_).empty(); }
+
+std::string StepState::kill_reason() const {
+  const std::set<int> signals = signals_of(tasks_, ended_, end_);
   if (signals.empty()) return {};
   const std::int64_t end_ns = ended_ ? end_.end_ns : 0;
-  const bool over_limit = meta_.time_limit_s > 0 && end_ns > meta_.start_ns &&
-                          (end_ns - meta_.start_ns) >= static_cast<std::int64_t>(meta_.time_limit_s) * 1'000'000'000 - 1'000'000'000;
+  const std::uint64_t limit_s = time_limit_s();
+  const bool over_limit = limit_s > 0 && end_ns > meta_.start_ns &&
+                          (end_ns - meta_.start_ns) >= static_cast<std::int64_t>(limit_s) * 1'000'000'000 - 1'000'000'000;
+  const std::string slurm_reason = reason_of_job_state(slurm_.state);
   std::vector<std::string> reasons;
   for (int sig : signals) {
     std::string r;
-    if ((sig == SIGTERM || sig == SIGKILL) && over_limit) r = "time limit";
+    if ((sig == SIGTERM || sig == SIGKILL) && !slurm_reason.empty()) r = slurm_reason;
+    else if ((sig == SIGTERM || sig == SIGKILL) && over_limit) r = "time limit";
     else if (sig == SIGTERM) r = "cancelled";
     else r = "killed by signal " + std::to_string(sig);
     if (std::find(reasons.begin(), reasons.end(), r) == reasons.end()) reasons.push_back(r);
@@ -195,7 +220,7 @@ record::JobRecord StepState::build_record(const NodeIdentity& node) const {
   j.rank_count = 0;  // MPI ranks are rank 0's business
   j.allocation.cores = count_cpu_list(meta_.cpus);
   j.allocation.memory_bytes = meta_.mem_bytes;
-  j.allocation.time_limit_s = meta_.time_limit_s;
+  j.allocation.time_limit_s = time_limit_s();
   j.command_line = meta_.argv;
   j.start_ns = meta_.start_ns;
   j.end_ns = ended_ ? end_.end_ns : (node_edges_.empty() ? meta_.start_ns : node_edges_.back().t_ns);

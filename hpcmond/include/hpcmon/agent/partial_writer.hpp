@@ -1,9 +1,9 @@
 // Writes a node partial record into a user's record folder without ever following a path
 // the user controls. The agent runs as root and the per-user folder belongs to the user:
-//  - the record directory (from the agent's own configuration) is opened with O_NOFOLLOW and
-//    must belong to root and not be writable by others;
-//  - the user folder is opened with openat(O_NOFOLLOW|O_DIRECTORY) and must be a directory
-//    owned by the job's uid (created as uid:record_group, mode 2750, when missing);
+//  - the record directory (from the agent's own configuration) must be root's and closed to
+//    others all the way down (hpcmon/safe_dirs.hpp, the plugin's rule too);
+//  - the user folder is created, or adopted when it is root's or the job user's, as
+//    uid:record_group, mode 2750, never through a symlink (safe::make_owned_dir);
 //  - the rest is done by a child process that has dropped to the job's uid and gid: it walks
 //    YYYY/MM/DD with openat(O_NOFOLLOW) and fstat owner checks, then writes with
 //    store::write_record inside the day folder, so any symlink the user plants leads only

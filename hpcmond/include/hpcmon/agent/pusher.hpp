@@ -46,8 +46,4 @@ class Pusher {
   std::thread thread_;
 };
 
-// Reads the token: the file must be a regular file of ours with no group or other access.
-// Empty with `error` set otherwise.
-std::string read_token_file(const std::filesystem::path& path, std::string& error);
-
 }  // namespace hpcmon::agent

@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "hpcmon/agent/node_sampler.hpp"
+#include "hpcmon/live_table.hpp"
 #include "hpcmon/agent/protocol.hpp"
 #include "hpcmon/agent/sample_table.hpp"
+#include "hpcmon/agent/slurm_job_state.hpp"
 #include "hpcmon/record.hpp"
 #include "hpcmon/sampler/process_metrics.hpp"
 
@@ -75,6 +77,8 @@ class StepState {
   void add_task(const TaskEvent& t);
   void task_exit(const TaskEvent& t);
   void end(const StepEnd& e) { end_ = e, ended_ = true; }
+  // What slurmctld said about the job once its tasks died (state and time limit).
+  void set_slurm(const SlurmJobState& s) { slurm_ = s, slurm_known_ = true; }
 
   // (task pid, root) pairs to search for descendants: see TaskState::roots().
   std::vector<std::pair<pid_t, pid_t>> search_roots() const;
@@ -84,8 +88,13 @@ class StepState {
   void record_node(const NodeSnapshot& s);
   std::size_t live_processes() const;
 
-  // Partial flag and reason from the tasks' wait statuses and the step's exit code.
+  // Partial flag and reason from the tasks' wait statuses and the step's exit code; when
+  // Slurm's job state names why (TIMEOUT, CANCELLED, PREEMPTED, NODE_FAIL, OUT_OF_MEMORY,
+  // DEADLINE), SIGTERM and SIGKILL take that reason.
   std::string kill_reason() const;
+  bool signalled() const;  // a task died by a signal (or the step's exit code says so)
+  bool slurm_known() const { return slurm_known_; }
+  std::uint64_t time_limit_s() const { return meta_.time_limit_s ? meta_.time_limit_s : slurm_.time_limit_s; }
   record::JobRecord build_record(const NodeIdentity& node) const;
 
   const StepId& id() const { return id_; }
@@ -94,6 +103,7 @@ class StepState {
   bool ended() const { return ended_; }
   bool has_tasks() const { return !tasks_.empty(); }
   std::int64_t vanished_since_ns = 0;  // when its last process was seen gone (0: alive)
+  std::vector<live::Snapshot> live_ranks;  // the ranks' live tables as last read (live_ranks.hpp)
   TaskTotals step_totals() const;
 
  private:
@@ -101,6 +111,8 @@ class StepState {
   StepStart meta_;
   StepEnd end_;
   bool started_ = false, ended_ = false;
+  SlurmJobState slurm_;
+  bool slurm_known_ = false;
   std::map<std::int32_t, TaskState> tasks_;  // by global task id
   SampleTable node_table_, step_table_;
   std::vector<NodeSnapshot> node_edges_;  // the first and latest node snapshot of the step

@@ -1,4 +1,4 @@
-#include "safe_dirs.hpp"
+#include "hpcmon/safe_dirs.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <deque>
 #include <vector>
 
-namespace hpcmon::spank {
+namespace hpcmon::safe {
 namespace {
 
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
@@ -232,4 +232,4 @@ bool remove_tree(int parent, const std::string& name, uid_t owner, std::string* 
   return true;
 }
 
-}  // namespace hpcmon::spank
+}  // namespace hpcmon::safe

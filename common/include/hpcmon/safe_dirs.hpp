@@ -1,13 +1,17 @@
-// Directories made and removed as root on behalf of a job, never through a symlink or a
-// directory a user could swap. Every call works on directory file descriptors (openat family,
-// O_NOFOLLOW, fstat owner checks), so a path a user plants between two calls is never followed.
+// Directories made and removed as root on behalf of a job (library hpcmon_safe_files).
+// What it is: the one implementation of the architecture's root-side rule for folders, used by
+// the SPANK plugin (run directory, per-user record folder) and the node agent (record folder).
+// What it owns: never going through a symlink or a directory a user could swap. Every call
+// works on directory file descriptors (openat family, O_NOFOLLOW, fstat owner checks), so a
+// path a user plants between two calls is never followed.
+// What it must never do: depend on anything but libc (it is linked into spank_hpcmon.so).
 #pragma once
 
 #include <sys/types.h>
 
 #include <string>
 
-namespace hpcmon::spank {
+namespace hpcmon::safe {
 
 // A file descriptor closed on scope exit.
 class Fd {
@@ -43,4 +47,4 @@ Fd make_owned_dir(int parent, const std::string& name, uid_t uid, gid_t gid, mod
 // root or `owner`. A missing `name` is success.
 bool remove_tree(int parent, const std::string& name, uid_t owner, std::string* why);
 
-}  // namespace hpcmon::spank
+}  // namespace hpcmon::safe
