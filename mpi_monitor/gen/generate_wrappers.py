@@ -7,7 +7,9 @@ knowledge: each role of the table maps to one accounting call of src/accounting.
 src/completion.hpp. Nothing this script writes is committed.
 
 Usage: generate_wrappers.py --table mpi_functions.tsv --mpicc mpicc --out DIR
-Fortran entries for every row whose pmpi_<name>_ the --fortran-lib library defines.
+Fortran entries (gen/fortran_entries.py) for every row whose pmpi_<name>_ the --fortran-lib
+library defines, and mpi_f08 entries for every row whose pmpi_<name>_f08_ the mpi_f08 library
+beside it (libmpi_usempif08.so) defines.
 Outputs: DIR/function_ids.hpp, DIR/function_ids.cpp, DIR/wrappers.cpp, DIR/notes.txt
 """
 import argparse
@@ -16,6 +18,8 @@ import re
 import subprocess
 import sys
 import tempfile
+
+from fortran_entries import FortranError, entry_text as fortran_entry_text
 
 ROLE_ARITY = {
     "none": 0, "excluded": 0, "manual": 0,
@@ -245,140 +249,8 @@ def wrapper(row, proto):
     return "\n".join(lines)
 
 
-# Fortran entries (mpif.h and `use mpi`): every argument arrives by reference. Handles are
-# converted with the MPI's *_f2c for the record function; the call itself is forwarded with the
-# program's own arguments to pmpi_<name>_, so MPI_IN_PLACE, MPI_BOTTOM, MPI_STATUS_IGNORE and
-# LOGICALs keep the meaning the Fortran binding gives them.
-HANDLE_TYPES = {"MPI_Comm": "Comm", "MPI_Datatype": "Type", "MPI_Op": "Op", "MPI_Group": "Group",
-                "MPI_Info": "Info", "MPI_Win": "Win", "MPI_Errhandler": "Errhandler",
-                "MPI_Message": "Message", "MPI_Request": "Request", "MPI_File": "File"}
-WIDE_SCALARS = {"MPI_Aint", "MPI_Offset", "MPI_Count"}
-
-
-def fortran_param(param, pname):
-    """(fortran_decl, c_setup_lines, c_arg, post_forward_lines, forward_expr) or None."""
-    ctype = param[:param.rfind(pname)] + param[param.rfind(pname) + len(pname):]
-    ctype = " ".join(ctype.replace("const", " ").split()).replace(" *", "*").replace(" []", "[]")
-    if ctype in ("void*",):
-        return (f"void* {pname}", [], f"hm::fortran_api().buffer({pname})", [], pname)
-    if ctype == "int":
-        return (f"MPI_Fint* {pname}", [], f"*{pname}", [], pname)
-    if ctype in ("int*", "int[]"):
-        return (f"MPI_Fint* {pname}", [], pname, [], pname)
-    if ctype in WIDE_SCALARS:
-        return (f"{ctype}* {pname}", [], f"*{pname}", [], pname)
-    if ctype in (t + "*" for t in WIDE_SCALARS) or ctype in (t + "[]" for t in WIDE_SCALARS):
-        return (f"{ctype.rstrip('*[]')}* {pname}", [], pname, [], pname)
-    if ctype in HANDLE_TYPES:
-        kind = HANDLE_TYPES[ctype]
-        return (f"MPI_Fint* {pname}", [], f"hm::fortran_api().{kind}_f2c(*{pname})", [], pname)
-    if ctype.endswith("*") and ctype[:-1] in HANDLE_TYPES:
-        kind = HANDLE_TYPES[ctype[:-1]]
-        return (f"MPI_Fint* {pname}",
-                [f"{ctype[:-1]} c_{pname} = hm::fortran_api().{kind}_f2c(*{pname});"],
-                f"&c_{pname}",
-                [f"if (a_{pname}) *a_{pname} = hm::fortran_api().{kind}_f2c(*{pname});"], pname)
-    if ctype == "MPI_Status*" and "const" in param:
-        # An input status (MPI_Get_count...): converted before the call.
-        return (f"MPI_Fint* {pname}",
-                [f"MPI_Status c_{pname};",
-                 f"hm::fortran_api().Status_f2c({pname}, &c_{pname});"],
-                f"&c_{pname}", [], pname)
-    if ctype == "MPI_Status*":
-        # The record function needs the status even when the program ignores it.
-        return (f"MPI_Fint* {pname}",
-                [f"MPI_Status c_{pname};",
-                 f"MPI_Fint f_{pname}[hm::kFortranStatusInts];",
-                 f"MPI_Fint* fs_{pname} = hm::fortran_api().status_ignored({pname}) ? f_{pname} : {pname};"],
-                f"&c_{pname}",
-                [f"if (a_{pname} != MPI_STATUS_IGNORE) hm::fortran_api().Status_f2c(fs_{pname}, a_{pname});"],
-                f"fs_{pname}")
-    return None
-
-
-def fortran_array_param(param, pname, count_name):
-    """Arrays of requests or statuses, `count_name` long (Waitall, Testall, Startall)."""
-    ctype = " ".join(param.replace("const", " ").split())
-    if not count_name or not (ctype.endswith("[]") or "*" in ctype):
-        return None
-    if ctype.startswith("MPI_Request "):
-        return (f"MPI_Fint* {pname}",
-                [f"MPI_Request c_{pname}[hm::kFortranArrayCap];",
-                 f"for (int i = 0; i < *{count_name}; ++i) c_{pname}[i] = hm::fortran_api().Request_f2c({pname}[i]);"],
-                f"c_{pname}",
-                [f"for (int i = 0; i < *{count_name}; ++i) a_{pname}[i] = hm::fortran_api().Request_f2c({pname}[i]);"],
-                pname)
-    if ctype.startswith("MPI_Status "):
-        return (f"MPI_Fint* {pname}",
-                [f"MPI_Status c_{pname}[hm::kFortranArrayCap];",
-                 f"MPI_Fint f_{pname}[hm::kFortranArrayCap * hm::kFortranStatusStride];",
-                 f"MPI_Fint* fs_{pname} = hm::fortran_api().statuses_ignored({pname}) ? f_{pname} : {pname};"],
-                f"c_{pname}",
-                [f"if (a_{pname} != MPI_STATUSES_IGNORE) for (int i = 0; i < *{count_name}; ++i) "
-                 f"hm::fortran_api().Status_f2c(fs_{pname} + i * hm::kFortranStatusStride, &a_{pname}[i]);"],
-                f"fs_{pname}")
-    return None
-
-
-def fortran_entry(row, proto, fortran_symbols):
-    """Text of mpi_<name>_ and its aliases, or (None, reason)."""
-    name = row["name"]
-    lower = name.lower()
-    if f"p{lower}_" not in fortran_symbols:
-        return None, "no pmpi_*_ entry in the Fortran library"
-    parts = []
-    count_name = next((n for n in proto["names"] if n in ("count", "incount")), None)
-    if "array_of_requests" in proto["names"] and any(n in ("index", "array_of_indices") for n in proto["names"]):
-        return None, "Fortran indices are 1-based"
-    guard = None
-    for param, pname in zip(proto["params"], proto["names"]):
-        ctype = " ".join(param.replace("const", " ").split())
-        if pname.startswith("array_of_") and ctype.startswith(("MPI_Request ", "MPI_Status ")):
-            # mpi.h declares some arrays as pointers (MPI_Status *array_of_statuses).
-            got = fortran_array_param(param, pname, count_name)
-        else:
-            got = fortran_param(param, pname)
-        if got and count_name and "[" in param and pname.startswith("array_of_"):
-            guard = count_name
-        if got is None:
-            return None, f"argument '{param}' has no Fortran mapping"
-        parts.append(got)
-    fdecls = [p[0] for p in parts] + ["MPI_Fint* ierr"]
-    setup = [line for p in parts for line in p[1]]
-    c_args = [p[2] for p in parts]
-    post = [line for p in parts for line in p[3]]
-    forward = [p[4] for p in parts] + ["e"]
-    lambda_params = []
-    for param, pname in zip(proto["params"], proto["names"]):
-        idx = param.rfind(pname)
-        lambda_params.append(param[:idx] + "a_" + pname + param[idx + len(pname):])
-    fparams = ", ".join(fdecls)
-    ftypes = ", ".join(d[:d.rfind(" ")] for d in fdecls)
-    lines = [f'HPCMON_FORTRAN_ENTRY void {lower}_({fparams}) {{',
-             f"  using FNext = void (*)({ftypes});",
-             f'  auto fnext = reinterpret_cast<FNext>(hm::fortran_next(hm::F_{name}, "p{lower}_"));',
-             "  MPI_Fint own_ierr = 0;",
-             "  MPI_Fint* e = ierr ? ierr : &own_ierr;"]
-    if guard:
-        # Arrays are converted in bounded local storage; a longer call is forwarded uncounted.
-        lines += [f"  if (*{guard} < 0 || *{guard} > hm::kFortranArrayCap) {{",
-                  f"    fnext({', '.join(p[0][p[0].rfind(' ') + 1:] for p in parts)}, e);",
-                  "    return;", "  }"]
-    lines += ["  " + s for s in setup]
-    lines += [f"  auto forward = [&]({', '.join(lambda_params)}) -> int {{"]
-    lines += [f"    (void)a_{n};" for n in proto["names"]]
-    lines += [f"    fnext({', '.join(forward)});"]
-    lines += ["    " + s for s in post]
-    lines += ["    return static_cast<int>(*e);", "  };",
-              f"  rec_{name}(forward{''.join(', ' + a for a in c_args)});", "}"]
-    for alias in (lower, lower + "__", name.upper()):
-        lines.append(f'HPCMON_FORTRAN_ENTRY void {alias}({fparams}) __attribute__((alias("{lower}_")));')
-    lines.append("")
-    return "\n".join(lines), None
-
-
 def fortran_library_symbols(path):
-    if not path:
+    if not path or not os.path.exists(path):
         return set()
     out = subprocess.run(["nm", "-D", "--defined-only", path], check=True, capture_output=True,
                          text=True).stdout
@@ -397,6 +269,11 @@ def main():
         rows = read_table(opts.table)
         protos = parse_prototypes(preprocess(opts.mpicc))
         fortran_symbols = fortran_library_symbols(opts.fortran_lib)
+        # Open MPI installs the mpi_f08 library beside the mpif.h one.
+        f08_symbols = fortran_library_symbols(
+            os.path.join(os.path.dirname(opts.fortran_lib), "libmpi_usempif08.so")
+            if opts.fortran_lib else "")
+        f08_count = 0
         ids, wrappers, notes, fortran = [], [], [], []
         for row in rows:
             name = row["name"]
@@ -416,11 +293,18 @@ def main():
                 raise TableError(f"{name}: returns {proto['ret']} or is variadic: mark it manual "
                                  f"or excluded")
             wrappers.append(wrapper(row, proto))
-            text, reason = fortran_entry(row, proto, fortran_symbols)
-            if text:
-                fortran.append(text)
-            elif fortran_symbols:
-                notes.append(f"{name}: no Fortran entry ({reason})")
+            lower = name.lower()
+            have_mpifh, have_f08 = f"p{lower}_" in fortran_symbols, f"p{lower}_f08_" in f08_symbols
+            if not (have_mpifh or have_f08):
+                if fortran_symbols:
+                    notes.append(f"{name}: no Fortran entry (no pmpi_*_ entry in the Fortran libraries)")
+                continue
+            try:
+                fortran.append(fortran_entry_text(row, proto, new_request_param(name, proto),
+                                                  have_mpifh, have_f08))
+                f08_count += have_f08
+            except FortranError as e:
+                notes.append(f"{name}: no Fortran entry ({e})")
     except TableError as e:
         print(f"generate_wrappers.py: {e}", file=sys.stderr)
         return 1
@@ -449,6 +333,7 @@ def main():
         '#include "accounting.hpp"',
         '#include "completion.hpp"',
         '#include "fortran_api.hpp"',
+        '#include "fortran_arrays.hpp"',
         '#include "lifecycle.hpp"',
         "",
         "// Deprecated MPI-2 functions (MPI_Attr_get...) are still called by programs: wrap them.",
@@ -456,11 +341,12 @@ def main():
         "",
         "namespace hm = hpcmon::mpi;",
         ""] + wrappers + [
-        "// Fortran entries (mpif.h, `use mpi`): same record functions, forwarded to pmpi_*_.",
+        "// Fortran entries (mpif.h, `use mpi`, `use mpi_f08`): the same record functions,",
+        "// forwarded to pmpi_*_ and pmpi_*_f08_.",
         ""] + fortran))
     write_if_changed(os.path.join(opts.out, "notes.txt"),
                      "\n".join(notes + [f"{len(ids)} functions recorded, {len(wrappers)} generated, "
-                                         f"{len(fortran)} with Fortran entries"]) + "\n")
+                                         f"{len(fortran)} with Fortran entries, {f08_count} with mpi_f08 entries"]) + "\n")
     return 0
 
 

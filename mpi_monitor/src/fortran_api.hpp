@@ -1,8 +1,9 @@
 // What the Fortran entry points (mpif.h and `use mpi`: mpi_send_, mpi_send, mpi_send__,
-// MPI_SEND) need from the MPI, found with dlsym on first use, so that the preload never links
-// a Fortran library and C programs never load one: the handle converters (*_f2c) that give the
-// shared record functions their C arguments, the addresses of the Fortran MPI_BOTTOM /
-// MPI_IN_PLACE / MPI_STATUS_IGNORE, and the pmpi_<name>_ entries the calls are forwarded to.
+// MPI_SEND; `use mpi_f08`: mpi_send_f08_) need from the MPI, found with dlsym on first use, so
+// that the preload never links a Fortran library and C programs never load one: the handle
+// converters (*_f2c) that give the shared record functions their C arguments, the addresses of
+// the Fortran MPI_BOTTOM / MPI_IN_PLACE / MPI_STATUS_IGNORE (mpi_f08 uses the same common
+// blocks), and the pmpi_<name>_ / pmpi_<name>_f08_ entries the calls are forwarded to.
 // Never called in a C program: its entries are only reached through a Fortran binding.
 #pragma once
 
@@ -21,9 +22,6 @@ inline constexpr int kFortranStatusInts = 2 * static_cast<int>(sizeof(MPI_Status
 static_assert(sizeof(MPI_Fint) == sizeof(int), "Fortran INTEGER arrays are passed as int arrays");
 // MPI_STATUS_SIZE: the stride of a Fortran array of statuses.
 inline constexpr int kFortranStatusStride = static_cast<int>(sizeof(MPI_Status) / sizeof(MPI_Fint));
-// Longest request/status array (Waitall, Testall, Startall) a Fortran entry converts on its
-// stack; a longer call is forwarded without being counted.
-inline constexpr int kFortranArrayCap = 256;
 
 struct FortranApi {
   MPI_Comm (*Comm_f2c)(MPI_Fint) = nullptr;
@@ -65,12 +63,18 @@ struct FortranApi {
 
 const FortranApi& fortran_api();
 
-// pmpi_<name>_ for function `fn`, resolved once; aborts with one line if the MPI lacks it.
+// pmpi_<name>_ (mpif.h, `use mpi`) and pmpi_<name>_f08_ (`use mpi_f08`) for function `fn`,
+// resolved once; aborts with one line if the MPI lacks it.
 extern void* g_fortran_next[kFunctionCount];
-void* resolve_fortran_next(Fn fn, const char* pmpi_name);
+extern void* g_fortran_f08_next[kFunctionCount];
+void* resolve_fortran_next(void** slot, const char* pmpi_name);
 HPCMON_HOT void* fortran_next(Fn fn, const char* pmpi_name) {
   void* p = g_fortran_next[fn];
-  return HPCMON_LIKELY(p != nullptr) ? p : resolve_fortran_next(fn, pmpi_name);
+  return HPCMON_LIKELY(p != nullptr) ? p : resolve_fortran_next(&g_fortran_next[fn], pmpi_name);
+}
+HPCMON_HOT void* fortran_f08_next(Fn fn, const char* pmpi_name) {
+  void* p = g_fortran_f08_next[fn];
+  return HPCMON_LIKELY(p != nullptr) ? p : resolve_fortran_next(&g_fortran_f08_next[fn], pmpi_name);
 }
 
 }  // namespace hpcmon::mpi

@@ -1,8 +1,10 @@
-// Fortran lifecycle entries (mpif.h and `use mpi`), written by hand like lifecycle.cpp:
-// Open MPI's pmpi_init_ calls PMPI_Init, never MPI_Init, so a Fortran program's MPI_Init is
-// seen only here and must start the same session. Also the dlsym lookups of fortran_api.hpp.
+// Fortran lifecycle entries (mpif.h and `use mpi`; `use mpi_f08`), written by hand like
+// lifecycle.cpp: Open MPI's pmpi_init_ and pmpi_init_f08_ call PMPI_Init, never MPI_Init, so a
+// Fortran program's MPI_Init is seen only here and must start the same session. Also the
+// dlsym lookups of fortran_api.hpp and the per-thread scratch block of fortran_arrays.hpp.
 #include <dlfcn.h>
 #include <mpi.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <x86intrin.h>
 
@@ -10,6 +12,7 @@
 #include <cstdlib>
 
 #include "fortran_api.hpp"
+#include "fortran_arrays.hpp"
 #include "lifecycle.hpp"
 #include "mpi_api.hpp"
 #include "runtime.hpp"
@@ -19,16 +22,45 @@ namespace hm = hpcmon::mpi;
 namespace hpcmon::mpi {
 
 void* g_fortran_next[kFunctionCount];
+void* g_fortran_f08_next[kFunctionCount];
 
-void* resolve_fortran_next(Fn fn, const char* pmpi_name) {
+void* resolve_fortran_next(void** slot, const char* pmpi_name) {
   void* p = mpi_symbol(pmpi_name);
   if (!p) {
     std::fprintf(stderr, "hpcmon: %s not found: the program calls a Fortran MPI entry without "
                  "the MPI's Fortran library\n", pmpi_name);
     std::abort();
   }
-  g_fortran_next[fn] = p;
+  *slot = p;
   return p;
+}
+
+__thread char* t_fortran_scratch HPCMON_TLS = nullptr;
+__thread std::size_t t_fortran_scratch_size HPCMON_TLS = 0;
+
+namespace {
+
+pthread_key_t g_scratch_key;
+pthread_once_t g_scratch_once = PTHREAD_ONCE_INIT;
+
+void make_scratch_key() {
+  // The block of a thread that ends is freed with it.
+  pthread_key_create(&g_scratch_key, [](void* block) { std::free(block); });
+}
+
+}  // namespace
+
+char* fortran_scratch_grow(std::size_t bytes) {
+  pthread_once(&g_scratch_once, make_scratch_key);
+  std::size_t size = t_fortran_scratch_size ? 2 * t_fortran_scratch_size : 16384;
+  if (size < bytes) size = bytes;
+  char* block = static_cast<char*>(std::malloc(size));
+  if (!block) return nullptr;
+  std::free(t_fortran_scratch);
+  t_fortran_scratch = block;
+  t_fortran_scratch_size = size;
+  pthread_setspecific(g_scratch_key, block);
+  return block;
 }
 
 namespace {
@@ -90,38 +122,81 @@ const FortranApi& fortran_api() {
 namespace {
 
 using FVoid = void (*)(MPI_Fint*);
+using FInitThread = void (*)(MPI_Fint*, MPI_Fint*, MPI_Fint*);
+using FAbort = void (*)(MPI_Fint*, MPI_Fint*, MPI_Fint*);
 
-void* pmpi(hm::Fn fn, const char* name) { return hm::fortran_next(fn, name); }
-
-}  // namespace
-
-HPCMON_FORTRAN_ENTRY void mpi_init_(MPI_Fint* ierr) {
-  auto next = reinterpret_cast<FVoid>(pmpi(hm::F_MPI_Init, "pmpi_init_"));
-  const std::uint64_t t0 = __rdtsc();
-  hm::guarded([&] { next(ierr); return 0; });
-  if (*ierr == MPI_SUCCESS) hm::session_start(hm::F_MPI_Init, __rdtsc() - t0);
+// The pmpi entry of one binding: mpif.h/`use mpi` or `use mpi_f08`.
+enum class Binding { mpifh, f08 };
+template <Binding B>
+void* pmpi(hm::Fn fn, const char* mpifh_name, const char* f08_name) {
+  return B == Binding::f08 ? hm::fortran_f08_next(fn, f08_name) : hm::fortran_next(fn, mpifh_name);
 }
 
-HPCMON_FORTRAN_ENTRY void mpi_init_thread_(MPI_Fint* required, MPI_Fint* provided, MPI_Fint* ierr) {
-  auto next = reinterpret_cast<void (*)(MPI_Fint*, MPI_Fint*, MPI_Fint*)>(
-      pmpi(hm::F_MPI_Init_thread, "pmpi_init_thread_"));
+// `ierror` is optional in mpi_f08: absent, it arrives as a null pointer.
+template <Binding B>
+void init(MPI_Fint* ierr) {
+  auto next = reinterpret_cast<FVoid>(pmpi<B>(hm::F_MPI_Init, "pmpi_init_", "pmpi_init_f08_"));
+  MPI_Fint own = 0;
+  MPI_Fint* e = ierr ? ierr : &own;
   const std::uint64_t t0 = __rdtsc();
-  hm::guarded([&] { next(required, provided, ierr); return 0; });
-  if (*ierr == MPI_SUCCESS) hm::session_start(hm::F_MPI_Init_thread, __rdtsc() - t0);
+  hm::guarded([&] { next(e); return 0; });
+  if (*e == MPI_SUCCESS) hm::session_start(hm::F_MPI_Init, __rdtsc() - t0);
 }
 
-HPCMON_FORTRAN_ENTRY void mpi_finalize_(MPI_Fint* ierr) {
-  auto next = reinterpret_cast<FVoid>(pmpi(hm::F_MPI_Finalize, "pmpi_finalize_"));
+template <Binding B>
+void init_thread(MPI_Fint* required, MPI_Fint* provided, MPI_Fint* ierr) {
+  auto next = reinterpret_cast<FInitThread>(
+      pmpi<B>(hm::F_MPI_Init_thread, "pmpi_init_thread_", "pmpi_init_thread_f08_"));
+  MPI_Fint own = 0;
+  MPI_Fint* e = ierr ? ierr : &own;
+  const std::uint64_t t0 = __rdtsc();
+  hm::guarded([&] { next(required, provided, e); return 0; });
+  if (*e == MPI_SUCCESS) hm::session_start(hm::F_MPI_Init_thread, __rdtsc() - t0);
+}
+
+template <Binding B>
+void finalize(MPI_Fint* ierr) {
+  auto next = reinterpret_cast<FVoid>(pmpi<B>(hm::F_MPI_Finalize, "pmpi_finalize_", "pmpi_finalize_f08_"));
   if (hm::g_active && hm::t_state.depth == 0) hm::session_finish();
   hm::guarded([&] { next(ierr); return 0; });
 }
 
-HPCMON_FORTRAN_ENTRY void mpi_abort_(MPI_Fint* comm, MPI_Fint* errorcode, MPI_Fint* ierr) {
-  auto next = reinterpret_cast<void (*)(MPI_Fint*, MPI_Fint*, MPI_Fint*)>(
-      pmpi(hm::F_MPI_Abort, "pmpi_abort_"));
+template <Binding B>
+void abort_job(MPI_Fint* comm, MPI_Fint* errorcode, MPI_Fint* ierr) {
+  auto next = reinterpret_cast<FAbort>(pmpi<B>(hm::F_MPI_Abort, "pmpi_abort_", "pmpi_abort_f08_"));
   if (hm::g_active && hm::t_state.depth == 0) hm::session_abort(*errorcode);
   next(comm, errorcode, ierr);
 }
+
+// MPI_PCONTROL(LEVEL) has no ierror in either binding.
+template <Binding B>
+void pcontrol(MPI_Fint* level) {
+  auto next = reinterpret_cast<FVoid>(pmpi<B>(hm::F_MPI_Pcontrol, "pmpi_pcontrol_", "pmpi_pcontrol_f08_"));
+  if (hm::g_active && hm::t_state.depth == 0) hm::session_pcontrol(*level);
+  next(level);
+}
+
+}  // namespace
+
+HPCMON_FORTRAN_ENTRY void mpi_init_(MPI_Fint* ierr) { init<Binding::mpifh>(ierr); }
+HPCMON_FORTRAN_ENTRY void mpi_init_thread_(MPI_Fint* required, MPI_Fint* provided, MPI_Fint* ierr) {
+  init_thread<Binding::mpifh>(required, provided, ierr);
+}
+HPCMON_FORTRAN_ENTRY void mpi_finalize_(MPI_Fint* ierr) { finalize<Binding::mpifh>(ierr); }
+HPCMON_FORTRAN_ENTRY void mpi_abort_(MPI_Fint* comm, MPI_Fint* errorcode, MPI_Fint* ierr) {
+  abort_job<Binding::mpifh>(comm, errorcode, ierr);
+}
+HPCMON_FORTRAN_ENTRY void mpi_pcontrol_(MPI_Fint* level) { pcontrol<Binding::mpifh>(level); }
+
+HPCMON_FORTRAN_ENTRY void mpi_init_f08_(MPI_Fint* ierr) { init<Binding::f08>(ierr); }
+HPCMON_FORTRAN_ENTRY void mpi_init_thread_f08_(MPI_Fint* required, MPI_Fint* provided, MPI_Fint* ierr) {
+  init_thread<Binding::f08>(required, provided, ierr);
+}
+HPCMON_FORTRAN_ENTRY void mpi_finalize_f08_(MPI_Fint* ierr) { finalize<Binding::f08>(ierr); }
+HPCMON_FORTRAN_ENTRY void mpi_abort_f08_(MPI_Fint* comm, MPI_Fint* errorcode, MPI_Fint* ierr) {
+  abort_job<Binding::f08>(comm, errorcode, ierr);
+}
+HPCMON_FORTRAN_ENTRY void mpi_pcontrol_f08_(MPI_Fint* level) { pcontrol<Binding::f08>(level); }
 
 // The other manglings of the same entries.
 HPCMON_FORTRAN_ENTRY void mpi_init(MPI_Fint*) __attribute__((alias("mpi_init_")));
@@ -136,3 +211,6 @@ HPCMON_FORTRAN_ENTRY void MPI_FINALIZE(MPI_Fint*) __attribute__((alias("mpi_fina
 HPCMON_FORTRAN_ENTRY void mpi_abort(MPI_Fint*, MPI_Fint*, MPI_Fint*) __attribute__((alias("mpi_abort_")));
 HPCMON_FORTRAN_ENTRY void mpi_abort__(MPI_Fint*, MPI_Fint*, MPI_Fint*) __attribute__((alias("mpi_abort_")));
 HPCMON_FORTRAN_ENTRY void MPI_ABORT(MPI_Fint*, MPI_Fint*, MPI_Fint*) __attribute__((alias("mpi_abort_")));
+HPCMON_FORTRAN_ENTRY void mpi_pcontrol(MPI_Fint*) __attribute__((alias("mpi_pcontrol_")));
+HPCMON_FORTRAN_ENTRY void mpi_pcontrol__(MPI_Fint*) __attribute__((alias("mpi_pcontrol_")));
+HPCMON_FORTRAN_ENTRY void MPI_PCONTROL(MPI_Fint*) __attribute__((alias("mpi_pcontrol_")));

@@ -4,7 +4,8 @@
   check_library.py coverage <mpi_functions.tsv> <libmpi.so> <libhpcmon_mpi.so>
       Every MPI_*/MPIX_* function libmpi.so exports (nm -D --defined-only, types T/W/i) has a
       table row; every row that is not excluded is exported by the preload, and the preload
-      exports nothing but table rows and their Fortran entries (mpi_send_ and its aliases).
+      exports nothing but table rows and their Fortran entries (mpi_send_ and its aliases,
+      mpi_send_f08_).
   check_library.py runpath <library>...
       No RPATH/RUNPATH entry is empty or relative (it would load libraries from the job's
       working directory into every rank).
@@ -51,12 +52,13 @@ def coverage(table, libmpi, preload):
         if cols[2] == "excluded" and (len(cols) < 5 or len(cols[4].strip()) < 10):
             failures.append(f"{name}: excluded without a reason")
     defined = defined_functions(preload)
-    # Fortran entries (mpif.h / `use mpi`): mpi_send_, mpi_send, mpi_send__ and MPI_SEND.
+    # Fortran entries (mpif.h / `use mpi`): mpi_send_, mpi_send, mpi_send__ and MPI_SEND;
+    # (`use mpi_f08`): mpi_send_f08_.
     fortran = {n for n in defined if re.match(r"mpix?_", n) or (re.match(r"MPIX?_", n) and n == n.upper())}
     wrapped = defined - fortran
     by_fortran_name = {name.lower(): name for name in rows}
     for name in sorted(fortran):
-        base = name.lower().rstrip("_")
+        base = re.sub(r"_f08$", "", name.lower().rstrip("_"))
         row = by_fortran_name.get(base)
         if row is None or rows[row][2] == "excluded":
             failures.append(f"{name}: a Fortran entry of the preload without a wrapped table row")

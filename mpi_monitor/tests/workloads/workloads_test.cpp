@@ -161,7 +161,10 @@ INSTANTIATE_TEST_SUITE_P(Known, MpiWorkloads,
                                            Workload{"comm_self_idup"}, Workload{"request_handoff"},
                                            Workload{"mpi4py_workload", true},
                                            Workload{"fortran_mpif", false, true},
-                                           Workload{"fortran_use_mpi", false, true}),
+                                           Workload{"fortran_use_mpi", false, true},
+                                           Workload{"fortran_f08", false, true},
+                                           Workload{"fortran_more_use_mpi", false, true},
+                                           Workload{"fortran_more_f08", false, true}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
