@@ -173,13 +173,13 @@ TEST(Environment, DefaultPathFollowsHpcmonConfig) {
 TEST(Environment, ExportRebuildsTheSameConfiguration) {
     Config config = load_file(fixtures / "full.good.yaml", Environment::ignore);
     const std::vector<std::string> exported = to_environment(config);
-    EXPECT_EQ(exported.size(), 71u);
+    EXPECT_EQ(exported.size(), 89u);
     EXPECT_EQ(exported.front(), "HPCMON_GENERAL__ENABLED=false");
     EXPECT_EQ(exported.back(), "HPCMON_HISTORY__RECORD_RETENTION_DAYS=0.0");
     Config rebuilt = defaults();
     apply_environment(rebuilt, exported);
     EXPECT_TRUE(same_settings(config, rebuilt));
-    EXPECT_EQ(rebuilt.env_overrides.size(), 71u);
+    EXPECT_EQ(rebuilt.env_overrides.size(), 89u);
 }
 
 TEST(Environment, ApplyEnvironmentReadsTheProcessEnvironment) {

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "json_model.hpp"
+#include "report_diagnosis.hpp"
 #include "text_escape.hpp"
 
 namespace hpcmon::cli {
@@ -98,7 +99,7 @@ void print_text(std::ostream& out, const record::JobRecord& rec, const store::Su
 }  // namespace
 
 void add_report(CLI::App& app, Action& run) {
-  auto* cmd = app.add_subcommand("report", "Summarise a job record: efficiency, MPI, imbalance, warnings");
+  auto* cmd = app.add_subcommand("report", "Summarise a job record: efficiency, MPI, imbalance, warnings, diagnosis and findings");
   auto file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   cmd->add_option("FILE", *file, "job record (.h5)")->required();
@@ -107,10 +108,15 @@ void add_report(CLI::App& app, Action& run) {
     run = [file, json] {
       const auto rec = store::read_record(*file);
       const auto summary = store::summarize(rec);
-      if (*json)
-        std::cout << report_json(rec, summary).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-      else
+      const auto analysis = diagnose_for_report(rec);
+      if (*json) {
+        auto out = report_json(rec, summary);
+        out["diagnosis"] = diagnosis::to_json(analysis);
+        std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      } else {
         print_text(std::cout, rec, summary);
+        std::cout << "Diagnosis (docs/diagnosis.md):\n" << diagnosis::to_text(analysis);
+      }
       return kExitOk;
     };
   });

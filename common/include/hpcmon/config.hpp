@@ -85,6 +85,30 @@ struct Api {
     bool operator==(const Api&) const = default;
 };
 
+// Thresholds of the job diagnosis (docs/diagnosis.md): when a rule reports a finding.
+// Fractions are 0..1 of a rank's wall time unless the key says otherwise.
+struct Diagnosis {
+    double min_finding_s = 0.1;            // smaller effects (seconds) are noise, never a finding
+    double load_balance_min = 0.85;        // POP load balance below this: imbalance
+    double wait_fraction = 0.10;           // waiting in receives / rooted collectives
+    double wait_per_call_min_s = 1e-4;     // mean wait per waiting call below this: not late
+    double collective_fraction = 0.30;     // collective time beyond waiting
+    std::int64_t small_message_bytes = 1024;
+    std::int64_t small_message_min_count = 10000;
+    double small_message_rate = 10000;     // small sends per second of wall
+    std::int64_t barrier_min_calls = 1000;
+    double barrier_rate = 200;             // barriers per second of wall
+    double memory_growth_fraction = 0.5;   // growth (or excess over other ranks) / base
+    std::int64_t memory_growth_min_bytes = 64 * 1024 * 1024;
+    double cpu_use_min = 0.5;              // CPU time / wall of a rank
+    double io_fraction = 0.10;             // MPI-IO time
+    double cpu_request_use_min = 0.5;      // CPU used / (allocated cores x wall)
+    double memory_request_use_min = 0.25;  // high-water / requested memory
+    double network_latency_s = 1e-5;       // transfer model (upper bound) for wait estimates
+    double network_bandwidth_bytes_per_s = 1e9;
+    bool operator==(const Diagnosis&) const = default;
+};
+
 // One alerting rule (alerting.rules[i]): a selector on a metric the head daemon evaluates
 // (docs/alerting.md lists the metrics), a comparison with a threshold held for `for_s`.
 struct AlertRule {
@@ -150,6 +174,7 @@ struct Config {
     Hpc hpc;
     Agent agent;
     Api api;
+    Diagnosis diagnosis;
     Alerting alerting;
     History history;
     std::string source;                      // file (or name) it came from; "(defaults)"

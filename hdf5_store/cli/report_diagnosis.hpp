@@ -1,0 +1,13 @@
+// The diagnosis part of `hpcmon report` (diagnosis/, docs/diagnosis.md): thresholds from the
+// configuration file when there is one ($HPCMON_CONFIG, else the system file), else defaults.
+#pragma once
+
+#include "hpcmon/diagnosis.hpp"
+
+namespace hpcmon::cli {
+
+// A configuration that cannot be read gives one `hpcmon: ` warning line on stderr and the
+// default thresholds: a report is never refused for it.
+diagnosis::Analysis diagnose_for_report(const record::JobRecord& rec);
+
+}  // namespace hpcmon::cli
