@@ -62,6 +62,10 @@ api:
   record_scan_interval_s: 1.0
   slurm_poll_interval_s: 2.0
   merge_timeout_s: 30.0
+alerting:
+  state_file: $demo/alerts.json
+history:
+  path: $demo/history
 EOF
 "$build/bin/hpcmon-config" check "$demo/hpcmon.yaml" >/dev/null
 

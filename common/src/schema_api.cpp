@@ -101,7 +101,11 @@ Section make_api_section() {
              ranged(api_field("merge_timeout_s", T::number, &Api::merge_timeout_s,
                               "Seconds after a step's end to wait for missing node partials "
                               "before merging without them (flagged)."),
-                    0, 86400)},
+                    0, 86400),
+             checked(api_field("webui_dir", T::string, &Api::webui_dir,
+                               "Folder of the dashboard served at / and /ui/ on the API port. Empty: "
+                               "share/hpcmon/webui beside the folder of the hpcmond program."),
+                     empty_or_absolute_file)},
             {}};
 }
 

@@ -17,8 +17,10 @@ umask 077
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/api.token"
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/agent.token"
 umask 022
-# A rule that fires at once (the head's load is never below 0) for the acknowledgement check.
-start_head "alerting:
+# The page from the build tree (api.webui_dir); a rule that fires at once (the head's load is
+# never below 0) for the acknowledgement check.
+start_head "  webui_dir: $HPCMON_WEBUI_DIR
+alerting:
   evaluation_interval_s: 0.5
   state_file: $work/alerts.json
   rules:

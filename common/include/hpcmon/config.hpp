@@ -82,6 +82,7 @@ struct Api {
     double record_scan_interval_s = 10.0;
     double slurm_poll_interval_s = 10.0;
     double merge_timeout_s = 300.0;
+    std::string webui_dir;  // the dashboard's files; empty: share/hpcmon/webui beside the program
     bool operator==(const Api&) const = default;
 };
 

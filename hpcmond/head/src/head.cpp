@@ -132,7 +132,8 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
                     slurm.get(), &agents, access};
   Router router;
   register_routes(router, services);
-  register_static_routes(router, default_webui_dir());
+  register_static_routes(router, config.api.webui_dir.empty() ? default_webui_dir()
+                                                               : std::filesystem::path(config.api.webui_dir));
   HttpServer server(router, static_cast<std::size_t>(config.api.max_body_bytes));
   services.requests = &server.request_counter();
   const std::string failure =

@@ -47,6 +47,24 @@ export async function nodesPage(ctx) {
   ctx.every(10, draw);
 }
 
+// metric -> {xs (epoch seconds), values}: from the durable history's series (points
+// [t, avg, min, max, count]; the node's own series, not per device or per job), else from the
+// in-memory form's samples.
+export function seriesByMetric(history) {
+  const out = new Map();
+  for (const s of Array.isArray(history.series) ? history.series : []) {
+    const labels = s.labels || {};
+    if (labels.device || labels.job || labels.step || !Array.isArray(s.points) || !s.points.length) continue;
+    out.set(s.metric, { xs: s.points.map((p) => p[0]), values: s.points.map((p) => p[1]) });
+  }
+  if (!out.size && Array.isArray(history.samples) && history.samples.length) {
+    const xs = history.samples.map((s) => Date.parse(s.timestamp) / 1000);
+    for (const metric of new Set(history.samples.flatMap((s) => Object.keys(s.values))))
+      out.set(metric, { xs, values: history.samples.map((s) => s.values[metric] ?? null) });
+  }
+  return out;
+}
+
 export async function nodePage(ctx, name) {
   const range = ctx.params.get("range") || "1h";
   const seconds = (RANGES.find(([r]) => r === range) || RANGES[1])[1];
@@ -73,19 +91,19 @@ export async function nodePage(ctx, name) {
   } catch (error) {
     if (error.status === 401) throw error;
   }
-  if (!history || (history.node && history.node !== name) || !history.samples || history.samples.length === 0) {
+  const byMetric = history && (!history.node || history.node === name) ? seriesByMetric(history) : new Map();
+  if (!byMetric.size) {
     charts.append(noData(`No history of ${name} in this range`));
     return;
   }
-  const xs = history.samples.map((s) => Date.parse(s.timestamp) / 1000);
   let drawn = 0;
   for (const chart of CHARTS) {
-    const metric = chart.names.find((n) => history.samples.some((s) => s.values[n] !== undefined));
+    const metric = chart.names.find((n) => byMetric.has(n));
     if (!metric) continue;
+    const { xs, values } = byMetric.get(metric);
     const box = el("div", { class: "chart" });
     charts.append(box);
-    timeSeries(box, { title: chart.title, xs, series: [{ label: metric, values: history.samples.map((s) => s.values[metric] ?? null) }],
-      format: (v) => chart.format(v, metric), height: 180 });
+    timeSeries(box, { title: chart.title, xs, series: [{ label: metric, values }], format: (v) => chart.format(v, metric), height: 180 });
     drawn++;
   }
   if (!drawn) charts.append(noData(`No chartable metric in the history of ${name}`));
