@@ -4,7 +4,9 @@
 #   usage: slurm-up.sh DIR            then: source DIR/env.sh
 # Knobs: HPCMON_SLURM_PLUGSTACK=FILE (copied to DIR/etc/plugstack.conf, empty without it;
 #        slurmd restarted when it changes, so job_prolog/epilog see it), HPCMON_SLURM_CPUS=N (advertise N CPUs, default: real ones),
-#        HPCMON_SLURM_CTLD_PORT / HPCMON_SLURM_SLURMD_PORT (default 6817 / 6818).
+#        HPCMON_SLURM_CTLD_PORT / HPCMON_SLURM_SLURMD_PORT (default 6817 / 6818),
+#        HPCMON_SLURM_CGROUP=1 (proctrack/task cgroup on the cgroup v1 memory controller, memory
+#        tracked: --mem limits steps, and an OOM kill makes the job OUT_OF_MEMORY).
 set -euo pipefail
 
 dir="${1:?usage: slurm-up.sh DIR}"
@@ -52,6 +54,16 @@ hw="$(slurmd -C | head -1 | sed -E 's/^NodeName=[^ ]+ //')"
 mem="$(sed -E 's/.*RealMemory=([0-9]+).*/\1/' <<<"$hw")"
 hw="$(sed -E "s/RealMemory=[0-9]+/RealMemory=$((mem * 9 / 10))/" <<<"$hw")"
 overrides=""
+proctrack="proctrack/linuxproc" task_plugin="task/none" select_params="CR_Core"
+if [[ "${HPCMON_SLURM_CGROUP:-0}" == 1 ]]; then
+  proctrack="proctrack/cgroup" task_plugin="task/cgroup" select_params="CR_Core_Memory"
+  cat >"$dir/etc/cgroup.conf" <<EOF
+CgroupPlugin=cgroup/v1
+CgroupMountpoint=/sys/fs/cgroup
+ConstrainRAMSpace=yes
+ConstrainSwapSpace=yes
+EOF
+fi
 if [[ -n "${HPCMON_SLURM_CPUS:-}" ]]; then
   hw="CPUs=$HPCMON_SLURM_CPUS Boards=1 SocketsPerBoard=1 CoresPerSocket=$HPCMON_SLURM_CPUS ThreadsPerCore=1 RealMemory=$((mem * 9 / 10))"
   overrides="SlurmdParameters=config_overrides"
@@ -79,15 +91,15 @@ SlurmctldLogFile=$dir/log/slurmctld.log
 SlurmdLogFile=$dir/log/slurmd.log
 PlugStackConfig=$dir/etc/plugstack.conf
 MailProg=/bin/true
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+ProctrackType=$proctrack
+TaskPlugin=$task_plugin
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 SchedulerType=sched/backfill
 SchedulerParameters=batch_sched_delay=0
 SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
+SelectTypeParameters=$select_params
 MpiDefault=none
 ReturnToService=2
 KillWait=5

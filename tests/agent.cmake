@@ -14,13 +14,20 @@ if(TARGET hpcmond AND TARGET spank_hpcmon)
     set_property(TEST e2e.slurm.agent_${feature} PROPERTY TIMEOUT 60)
   endforeach()
 
-  # The one slow test (a job killed at its one-minute limit: 60-90 s) runs on a cluster of its
-  # own, folder and ports apart, started and stopped by the script: it takes neither the
-  # `slurm` fixture nor its lock, so `ctest -j2` runs the other Slurm tests meanwhile.
-  add_test(NAME e2e.slurm.agent_time_limit
-           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/agent_time_limit.sh
-                   ${CMAKE_BINARY_DIR}/slurm-cluster-time-limit $<TARGET_FILE:hpcmon_mpi> $<TARGET_FILE:hpcmon>
-                   $<TARGET_FILE:hpcmon_demo_heat1d> ${CMAKE_CURRENT_BINARY_DIR}/agent_time_limit)
-  set_tests_properties(e2e.slurm.agent_time_limit PROPERTIES TIMEOUT 200 RESOURCE_LOCK slurm_time_limit
-    ENVIRONMENT "HPCMON_PYTHON=${HPCMON_PYTHON};HPCMON_SPANK_PLUGIN=$<TARGET_FILE:spank_hpcmon>;HPCMON_AGENT_BIN=$<TARGET_FILE:hpcmond>;HPCMON_SLURM_CTLD_PORT=6827;HPCMON_SLURM_SLURMD_PORT=6828")
+  # Tests that need a cluster configured their own way run on a cluster of their own (folder
+  # and ports apart, started and stopped by the script): they take neither the `slurm` fixture
+  # nor its lock, so `ctest -j2` runs the other Slurm tests meanwhile. time_limit is the one
+  # slow test (a job killed at its one-minute limit: 60-90 s); oom needs cgroups
+  # (HPCMON_SLURM_CGROUP=1) and is skipped where there is no cgroup v1 memory controller.
+  function(hpcmon_agent_own_cluster_test name ctld_port slurmd_port timeout)
+    add_test(NAME e2e.slurm.agent_${name}
+             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/agent_${name}.sh
+                     ${CMAKE_BINARY_DIR}/slurm-cluster-${name} $<TARGET_FILE:hpcmon_mpi> $<TARGET_FILE:hpcmon>
+                     $<TARGET_FILE:hpcmon_demo_heat1d> ${CMAKE_CURRENT_BINARY_DIR}/agent_${name})
+    set_tests_properties(e2e.slurm.agent_${name} PROPERTIES TIMEOUT ${timeout} RESOURCE_LOCK slurm_${name}
+      SKIP_RETURN_CODE 77
+      ENVIRONMENT "HPCMON_PYTHON=${HPCMON_PYTHON};HPCMON_SPANK_PLUGIN=$<TARGET_FILE:spank_hpcmon>;HPCMON_AGENT_BIN=$<TARGET_FILE:hpcmond>;HPCMON_SLURM_CTLD_PORT=${ctld_port};HPCMON_SLURM_SLURMD_PORT=${slurmd_port}")
+  endfunction()
+  hpcmon_agent_own_cluster_test(time_limit 6827 6828 200)
+  hpcmon_agent_own_cluster_test(oom 6837 6838 90)
 endif()

@@ -6,10 +6,12 @@
 // written), all steps read by ONE process sampler and ONE node sampler.
 // What it owns: the step-event socket, the node partial record of each step on this node
 // (written at step end or when the step's processes are gone), and the push spool to the head.
-// What it must never do: open a path taken from a message or a job's environment, follow a
-// symlink in a user's record folder, read a job's HPCMON_* variables, or block a job (the
-// plugin never waits for it). Errors are counted and logged once, never per sample.
-// Talks to: spank_plugin (socket, in), hdf5_store (records, out), the head daemon (pushes, out).
+// What it must never do: open a path taken from a job's environment or a message (the one
+// exception, the job's run_dir from root's step_start, is opened with the root-side rules of
+// live_ranks.hpp), follow a symlink in a user's record or run folder, read a job's HPCMON_*
+// variables, or block a job (the plugin never waits for it). Errors are counted and logged once, never per sample.
+// Talks to: spank_plugin (socket, in), the ranks' live tables (in), slurmctld (job states, in),
+// hdf5_store (records, out), the head daemon (pushes, out).
 #pragma once
 
 #include <atomic>

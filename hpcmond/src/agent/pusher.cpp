@@ -111,6 +111,7 @@ void Pusher::loop() {
       }
       long status = 0;
       if (!push_one(*body, status)) {
+        ++failed_;
         healthy = false;
         break;
       }

@@ -27,6 +27,7 @@ class Pusher {
   void wake();  // something new in the spool
   std::uint64_t sent() const { return sent_; }
   std::uint64_t rejected() const { return rejected_; }
+  std::uint64_t failed() const { return failed_; }  // POSTs that got no answer (refused, TLS, timeout)
 
  private:
   void loop();
@@ -39,7 +40,7 @@ class Pusher {
   std::filesystem::path ca_file_;
   double interval_s_;
   Log& log_;
-  std::atomic<std::uint64_t> sent_{0}, rejected_{0};
+  std::atomic<std::uint64_t> sent_{0}, rejected_{0}, failed_{0};
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stop_ = false, woken_ = false;
