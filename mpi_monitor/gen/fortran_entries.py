@@ -27,6 +27,7 @@ TYPE_ARRAY_EXTENTS = {
         a[4]: f"hm::fortran_api().buffer({a[0]}) == MPI_IN_PLACE ? hm::fortran_comm_peers({a[5]}) : 0"},
     "neighbor_w": lambda a: {a[1]: f"hm::fortran_comm_outdegree({a[2]})"},
 }
+COMPLETION_ROLES = {"waitall", "testall", "waitany", "testany", "waitsome", "testsome"}
 INDEX_ROLES = {"waitany", "testany"}
 INDICES_ROLES = {"waitsome", "testsome"}
 
@@ -104,10 +105,14 @@ def map_arg(row, param, pname, read, count_name):
                           f"MPI_Fint* fs_{pname} = hm::fortran_api().status_ignored({pname}) ? f_{pname} : {pname};"],
                    post=[f"if (a_{pname} != MPI_STATUS_IGNORE) hm::fortran_api().Status_f2c(fs_{pname}, a_{pname});"])
     if pname.startswith("array_of_") and ctype in ("MPI_Request[]", "MPI_Request*") and count_name:
+        # The wait/test roles read the requests only to find this thread's pending receives
+        # among them (completion.hpp): with none pending, no conversion at all.
+        when = "rx_pending && " if role in COMPLETION_ROLES else ""
         return Arg(f"MPI_Fint* {pname}", f"c_{pname}", pname,
-                   setup=[f"for (int i = 0; i < n_{count_name}; ++i) "
+                   setup=([f"const bool rx_pending = hm::fortran_receives_pending();"] if when else []) +
+                         [f"for (int i = 0; {when}i < n_{count_name}; ++i) "
                           f"c_{pname}[i] = hm::fortran_api().Request_f2c({pname}[i]);"],
-                   post=[f"for (int i = 0; i < n_{count_name}; ++i) "
+                   post=[f"for (int i = 0; {when}i < n_{count_name}; ++i) "
                          f"a_{pname}[i] = hm::fortran_api().Request_f2c({pname}[i]);"],
                    scratch=("MPI_Request", count_name))
     if pname.startswith("array_of_") and ctype in ("MPI_Status[]", "MPI_Status*") and count_name:

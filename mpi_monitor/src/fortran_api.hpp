@@ -9,6 +9,8 @@
 
 #include <mpi.h>
 
+#include <atomic>
+
 #include "runtime.hpp"
 
 // The preload is built with hidden visibility; mpi.h marks the C entries visible, the Fortran
@@ -61,7 +63,14 @@ struct FortranApi {
   }
 };
 
-const FortranApi& fortran_api();
+// Filled once, on the first Fortran call (the hot path reads one flag, then the struct).
+extern FortranApi g_fortran_api;
+extern std::atomic<bool> g_fortran_api_ready;
+const FortranApi& load_fortran_api_once();
+HPCMON_HOT const FortranApi& fortran_api() {
+  return HPCMON_LIKELY(g_fortran_api_ready.load(std::memory_order_acquire)) ? g_fortran_api
+                                                                            : load_fortran_api_once();
+}
 
 // pmpi_<name>_ (mpif.h, `use mpi`) and pmpi_<name>_f08_ (`use mpi_f08`) for function `fn`,
 // resolved once; aborts with one line if the MPI lacks it.

@@ -33,6 +33,13 @@ inline int fortran_comm_outdegree(const MPI_Fint* comm) {
   return comm_view(fortran_api().Comm_f2c(*comm)).outdegree;
 }
 
+// Does this thread have receives pending? If not, the wait/test record functions never look
+// at the requests (completion.hpp), and the entry need not convert them.
+HPCMON_HOT bool fortran_receives_pending() {
+  ThreadTables* t = thread_tables();
+  return t && t->pending_used != 0;
+}
+
 template <class T>
 constexpr std::size_t scratch_bytes(int n) {
   return (static_cast<std::size_t>(n > 0 ? n : 0) * sizeof(T) + 15) & ~std::size_t{15};

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 
 #include "fortran_api.hpp"
 #include "fortran_arrays.hpp"
@@ -112,9 +113,16 @@ int guarded(F&& f) {
 
 }  // namespace
 
-const FortranApi& fortran_api() {
-  static const FortranApi api = load_fortran_api();
-  return api;
+FortranApi g_fortran_api;
+std::atomic<bool> g_fortran_api_ready{false};
+
+const FortranApi& load_fortran_api_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    g_fortran_api = load_fortran_api();
+    g_fortran_api_ready.store(true, std::memory_order_release);
+  });
+  return g_fortran_api;
 }
 
 }  // namespace hpcmon::mpi
