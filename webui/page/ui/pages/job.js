@@ -145,13 +145,19 @@ function seriesCharts(record) {
 }
 
 function findingsList(step) {
-  const list = (step.summary && step.summary.findings) || (step.record && step.record.findings) || null;
+  // Findings of the diagnosis (docs/diagnosis.md): beside the summary, in the record's answer,
+  // or on the step, whichever the daemon gives.
+  const diagnosis = (step.summary && step.summary.diagnosis) || (step.record && step.record.diagnosis) || step.diagnosis || null;
+  const list = (diagnosis && diagnosis.findings) || (step.summary && step.summary.findings) || (step.record && step.record.findings) || null;
   if (!Array.isArray(list)) return null;
   if (!list.length) return section("Diagnosis", noData("No findings"));
   return section("Diagnosis", el("ul", { class: "findings", "data-testid": "findings" }, list.map((f) =>
     typeof f === "string" ? el("li", { text: f }) : el("li", { class: `finding ${f.severity || ""}` },
-      el("strong", { text: f.title || f.name || f.kind || f.id || "finding" }), " ",
+      el("strong", { text: f.title || f.name || f.rule || f.id || "finding" }), " ",
+      el("span", { class: "muted", text: [f.severity, f.rule].filter(Boolean).join(", ") }), " ",
       el("span", { text: f.message || f.detail || f.description || "" }),
+      Array.isArray(f.ranks) && f.ranks.length ? el("div", { text: `ranks ${f.ranks.join(", ")}` }) : null,
+      Array.isArray(f.evidence) && f.evidence.length ? el("ul", {}, f.evidence.map((line) => el("li", { text: line }))) : null,
       f.advice || f.suggestion ? el("div", { class: "muted", text: f.advice || f.suggestion }) : null))));
 }
 
