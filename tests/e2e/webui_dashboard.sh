@@ -43,7 +43,7 @@ running=""
 cleanup() {
   local rc=$?
   [[ -n "$running" ]] && scancel "$running" 2>/dev/null || true
-  kill "$head_pid" 2>/dev/null || true
+  kill "$head_pid" ${token_pid:-} 2>/dev/null || true
   (exit $rc)
   agent_cleanup
 }
@@ -118,6 +118,38 @@ expect = {"base": "$head_url/", "npm_dir": "$npm_dir", "chromium": "$chromium", 
           "cell": cell, "memory_series": sum(1 for s in rec["series"] if s["owner_kind"] in ("rank", "task") and s["metric"] == "rss"), "token": open("$work/api.token").read().strip(), "acknowledge": $acknowledge}
 json.dump(expect, open(sys.argv[2], "w"), indent=1)
 print("expect:", {k: expect[k] for k in ("rank", "rank_mpi_fraction", "top_function", "cell", "node_count")})
+PY
+
+# The same records behind a daemon in token mode: the page is public, its data needs the token.
+token_port="$(free_port)"
+cat >"$work/token.yaml" <<YAML
+hpc:
+  record_dir: $records
+api:
+  port: $token_port
+  agent_port: $(free_port)
+  access: token
+  token_file: $work/api.token
+  agent_token_file: $work/agent.token
+  record_scan_interval_s: 0.5
+  webui_dir: $HPCMON_WEBUI_DIR
+alerting:
+  state_file: $work/token-alerts.json
+history:
+  path: $work/token-history
+YAML
+"$head_bin" --config "$work/token.yaml" >"$work/token-head.log" 2>&1 &
+token_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$token_port/api/v1/health" >/dev/null && break; sleep 0.1; done
+[[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$token_port/")" == 200 ]] || fail "page not public in token mode"
+[[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$token_port/api/v1/jobs")" == 401 ]] || fail "jobs readable without the token"
+for _ in $(seq 100); do
+  [[ "$(curl -s -H "Authorization: Bearer $(cat "$work/api.token")" "http://127.0.0.1:$token_port/api/v1/jobs")" == *"\"job\":\"$mpi_job\""* ]] && break
+  sleep 0.1
+done
+"$python" - "$work/expect.json" "http://127.0.0.1:$token_port/" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1])); e["token_base"] = sys.argv[2]; json.dump(e, open(sys.argv[1], "w"), indent=1)
 PY
 
 node "$check" "$work/expect.json" "$work/browser" || fail "browser check failed (screenshots in $work/browser)"

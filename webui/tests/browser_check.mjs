@@ -137,8 +137,29 @@ try {
     check(true, `alert ${id} acknowledged through the page`);
   }
 
+  if (want.token_base) {
+    // Token mode: the page says reads need the token, then shows the jobs once it is given.
+    const tokenPage = await context.newPage();
+    tokenPage.on("request", (r) => requests.push(r.url()));
+    const expected401 = [];
+    tokenPage.on("console", (m) => { if (m.type() === "error") (m.text().includes("401") ? expected401 : consoleErrors).push(m.text()); });
+    tokenPage.on("pageerror", (e) => consoleErrors.push(`token page: uncaught ${e.message}`));
+    await tokenPage.goto(`${want.token_base}#/jobs`);
+    await tokenPage.waitForSelector('main[data-ready="1"]', { timeout: 15000 });
+    check((await tokenPage.locator("#banner").textContent()).includes("token"), "token mode: the page says reads need the token");
+    check(expected401.length > 0, "token mode: the API refused the page's reads without the token (401)");
+    await tokenPage.click('[data-testid="token-button"]');
+    await tokenPage.fill('[data-testid="token-input"]', want.token);
+    await tokenPage.click('[data-testid="token-ok"]');
+    await tokenPage.waitForSelector(`[data-testid="job-row"][data-job="${want.mpi_job}"]`, { timeout: 15000 });
+    await tokenPage.screenshot({ path: path.join(outDir, "token-mode-jobs.png"), fullPage: true });
+    check(await tokenPage.locator("#banner").isHidden(), "token mode: with the token the jobs are listed");
+    await tokenPage.close();
+  }
+
   check(dialogs.every((d) => d.startsWith("prompt")), "no alert() ever ran", dialogs.join(" | "));
-  const foreign = requests.filter((u) => !u.startsWith("data:") && new URL(u).origin !== origin);
+  const origins = new Set([origin, want.token_base ? new URL(want.token_base).origin : origin]);
+  const foreign = requests.filter((u) => !u.startsWith("data:") && !origins.has(new URL(u).origin));
   check(foreign.length === 0, "every request went to the daemon's host", foreign.join(" "));
   check(consoleErrors.length === 0, "no console errors at all", consoleErrors.join(" | "));
 } catch (error) {
