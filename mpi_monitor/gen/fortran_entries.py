@@ -28,6 +28,9 @@ TYPE_ARRAY_EXTENTS = {
     "neighbor_w": lambda a: {a[1]: f"hm::fortran_comm_outdegree({a[2]})"},
 }
 COMPLETION_ROLES = {"waitall", "testall", "waitany", "testany", "waitsome", "testsome"}
+# Roles that read requests and statuses only for this thread's pending receives: their entries
+# compute rx_pending once and convert nothing more when it is false.
+RX_FLAG_ROLES = COMPLETION_ROLES | {"wait", "test"}
 INDEX_ROLES = {"waitany", "testany"}
 INDICES_ROLES = {"waitsome", "testsome"}
 
@@ -98,29 +101,31 @@ def map_arg(row, param, pname, read, count_name):
                    setup=[f"MPI_Status c_{pname};",
                           f"hm::fortran_api().Status_f2c({pname}, &c_{pname});"])
     if ctype == "MPI_Status*" and not pname.startswith("array_of_"):
-        # The record function needs the status even when the program ignores it.
+        # The record function needs the status even when the program ignores it (the wait/test
+        # roles only when a receive is pending).
+        when = "rx_pending && " if role in RX_FLAG_ROLES else ""
         return Arg(f"MPI_Fint* {pname}", f"&c_{pname}", f"fs_{pname}",
                    setup=[f"MPI_Status c_{pname};",
                           f"MPI_Fint f_{pname}[hm::kFortranStatusInts];",
-                          f"MPI_Fint* fs_{pname} = hm::fortran_api().status_ignored({pname}) ? f_{pname} : {pname};"],
-                   post=[f"if (a_{pname} != MPI_STATUS_IGNORE) hm::fortran_api().Status_f2c(fs_{pname}, a_{pname});"])
+                          f"MPI_Fint* fs_{pname} = {when}hm::fortran_api().status_ignored({pname}) ? f_{pname} : {pname};"],
+                   post=[f"if ({when}a_{pname} != MPI_STATUS_IGNORE) hm::fortran_api().Status_f2c(fs_{pname}, a_{pname});"])
     if pname.startswith("array_of_") and ctype in ("MPI_Request[]", "MPI_Request*") and count_name:
         # The wait/test roles read the requests only to find this thread's pending receives
         # among them (completion.hpp): with none pending, no conversion at all.
         when = "rx_pending && " if role in COMPLETION_ROLES else ""
         return Arg(f"MPI_Fint* {pname}", f"c_{pname}", pname,
-                   setup=([f"const bool rx_pending = hm::fortran_receives_pending();"] if when else []) +
-                         [f"for (int i = 0; {when}i < n_{count_name}; ++i) "
+                   setup=[f"for (int i = 0; {when}i < n_{count_name}; ++i) "
                           f"c_{pname}[i] = hm::fortran_api().Request_f2c({pname}[i]);"],
                    post=[f"for (int i = 0; {when}i < n_{count_name}; ++i) "
                          f"a_{pname}[i] = hm::fortran_api().Request_f2c({pname}[i]);"],
                    scratch=("MPI_Request", count_name))
     if pname.startswith("array_of_") and ctype in ("MPI_Status[]", "MPI_Status*") and count_name:
         # Room for the statuses even when the program ignores them (bytes of receives).
+        when = "rx_pending && " if role in RX_FLAG_ROLES else ""
         return Arg(f"MPI_Fint* {pname}", f"c_{pname}", f"fs_{pname}",
                    setup=[f"MPI_Fint* f_{pname} = scratch.take<MPI_Fint>(n_{count_name} * hm::kFortranStatusStride);",
-                          f"MPI_Fint* fs_{pname} = hm::fortran_api().statuses_ignored({pname}) ? f_{pname} : {pname};"],
-                   post=[f"for (int i = 0; i < n_{count_name}; ++i) "
+                          f"MPI_Fint* fs_{pname} = {when}hm::fortran_api().statuses_ignored({pname}) ? f_{pname} : {pname};"],
+                   post=[f"for (int i = 0; {when}i < n_{count_name}; ++i) "
                          f"hm::fortran_api().Status_f2c(fs_{pname} + i * hm::kFortranStatusStride, &a_{pname}[i]);"],
                    scratch=("MPI_Status", count_name))
     if ctype in ("MPI_Datatype[]", "MPI_Datatype*") and pname in TYPE_ARRAY_EXTENTS.get(role, lambda a: {})(a):
@@ -183,6 +188,8 @@ def entry_text(row, proto, new_request, have_mpifh, have_f08):
         for a in scratch:
             lines.append(f"  {a.scratch[0]}* c_{a.name} = scratch.take<{a.scratch[0]}>(n_{a.scratch[1]});")
     lines += ["  MPI_Fint own_ierr = 0;", "  MPI_Fint* e = ierr ? ierr : &own_ierr;"]
+    if row["role"] in RX_FLAG_ROLES:
+        lines.append("  const bool rx_pending = hm::fortran_receives_pending();")
     lines += ["  " + s for a in args for s in a.setup]
     lambda_params = []
     for param, pname in zip(proto["params"], names):

@@ -33,9 +33,11 @@ inline int fortran_comm_outdegree(const MPI_Fint* comm) {
   return comm_view(fortran_api().Comm_f2c(*comm)).outdegree;
 }
 
-// Does this thread have receives pending? If not, the wait/test record functions never look
-// at the requests (completion.hpp), and the entry need not convert them.
+// Will this call be recorded with receives of this thread pending? If not, the wait/test
+// record functions never look at the requests or statuses (completion.hpp), and the entry
+// converts none and keeps the program's MPI_STATUS(ES)_IGNORE.
 HPCMON_HOT bool fortran_receives_pending() {
+  if (!fortran_records()) return false;
   ThreadTables* t = thread_tables();
   return t && t->pending_used != 0;
 }
