@@ -8,6 +8,7 @@
 set -euo pipefail
 build=$1 source_dir=$2
 source "$(dirname "$0")/lib.sh"
+started=$(date +%s)
 require_deploy_run podman runc docker-compose curl ss
 find_packages
 base_rootfs_tarball
@@ -108,4 +109,4 @@ left=$(podman ps -a --filter "label=com.docker.compose.project=$project" --forma
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HPCMON_PORT/api/v1/health" || true) == 000 ]] ||
   fail "port $HPCMON_PORT still answers after down"
 echo "down: no container, network or port left"
-echo "deploy.compose: passed in $SECONDS s"
+echo "deploy.compose: passed in $(( $(date +%s) - started )) s"

@@ -7,6 +7,7 @@
 set -euo pipefail
 build=$1
 source "$(dirname "$0")/lib.sh"
+started=$(date +%s)
 require_deploy_run debootstrap chroot unshare curl ss
 find_packages
 base_rootfs_tarball
@@ -36,8 +37,9 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 t0=$SECONDS
 in_root -- apt-get update -qq > /dev/null
-in_root -- env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  /tmp/hpcmon/hpcmon-common_*.deb /tmp/hpcmon/hpcmon-node_*.deb /tmp/hpcmon/hpcmon-head_*.deb \
+debs=()
+for f in "$root"/tmp/hpcmon/*.deb; do debs+=("/tmp/hpcmon/${f##*/}"); done
+in_root -- env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${debs[@]}" \
   > "$build/deploy-cache/rootfs-apt.log" 2>&1 || { tail -30 "$build/deploy-cache/rootfs-apt.log"; fail "apt install"; }
 echo "apt install of the three packages and their dependencies: $((SECONDS - t0)) s"
 
@@ -46,14 +48,15 @@ IFS=: read -r _ _ uid gid _ home shell < <(in_root -- getent passwd hpcmon) || f
 (( uid < 1000 )) || fail "hpcmon uid $uid is not a system uid"
 [[ $shell == /usr/sbin/nologin ]] || fail "hpcmon shell $shell"
 [[ $(in_root -- getent group hpcmon | cut -d: -f3) == "$gid" ]] || fail "hpcmon's group is not hpcmon"
-check_dir() {  # path owner:group mode
+check_dir() {  # path uid:gid mode (numeric: the root's own user database, not the host's)
   local got
-  got=$(stat -c '%U:%G %a' "$root$1")
+  got=$(stat -c '%u:%g %a' "$root$1")
   [[ $got == "$2 $3" ]] || fail "$1 is $got, expected $2 $3"
 }
-check_dir /var/lib/hpcmon root:root 755
-check_dir /var/lib/hpcmon/records root:root 755
-check_dir /var/lib/hpcmon/head hpcmon:hpcmon 750
+check_dir /var/lib/hpcmon 0:0 755
+check_dir /var/lib/hpcmon/records 0:0 755
+check_dir /var/lib/hpcmon/head "$uid:$gid" 750
+check_dir /var/lib/hpcmon/history "$uid:$gid" 750
 
 libdir=/usr/lib/x86_64-linux-gnu
 files=(/usr/sbin/hpcmond /usr/bin/hpcmon /usr/bin/hpcmon-config /usr/bin/hpcmon-sample
@@ -67,8 +70,8 @@ echo "installed: ${#files[@]} files checked"
 # Nothing monitors jobs until the administrator says so: the plugstack line is a comment.
 grep -q '^#optional .*spank_hpcmon.so' "$root/etc/slurm/plugstack.conf.d/hpcmon.conf" || fail "no commented plugstack line"
 ! grep -q '^optional' "$root/etc/slurm/plugstack.conf.d/hpcmon.conf" || fail "plugstack line enabled by the package"
-# The plugin's compiled-in preload is the installed one.
-grep -qa "$libdir/hpcmon/libhpcmon_mpi.so" "$root$libdir/slurm-wlm/spank_hpcmon.so" || fail "plugin's default preload path"
+# The plugin's compiled-in preload is the installed one (the compiler may split the string's tail).
+grep -qa "$libdir/hpcmon/libhpcmon_mpi" "$root$libdir/slurm-wlm/spank_hpcmon.so" || fail "plugin's default preload path"
 # Declared dependencies are complete: every shared library resolves in the clean root.
 for f in /usr/sbin/hpcmond /usr/bin/hpcmon /usr/bin/hpcmon-config /usr/bin/hpcmon-sample \
          $libdir/hpcmon/*.so $libdir/slurm-wlm/spank_hpcmon.so; do
@@ -107,7 +110,7 @@ in_root -- /usr/sbin/hpcmond --agent > "$build/deploy-cache/rootfs-agent.log" 2>
 daemon=$!
 for ((i = 0; i < 40; i++)); do [[ -S $root/run/hpcmon/agent.sock ]] && break; sleep 0.25; done
 [[ -S $root/run/hpcmon/agent.sock ]] || { cat "$build/deploy-cache/rootfs-agent.log"; fail "agent socket missing"; }
-[[ $(stat -c '%U %a' "$root/run/hpcmon/agent.sock") == "root 600" ]] || fail "agent socket not root 0600"
+[[ $(stat -c '%u %a' "$root/run/hpcmon/agent.sock") == "0 600" ]] || fail "agent socket not root 0600"
 kill "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=""
 echo "agent: socket root 0600"
 
@@ -117,7 +120,7 @@ in_root -- sh -c 'dpkg -i /tmp/hpcmon/*.deb' > /dev/null || fail "reinstall"
 mkdir -p "$root/var/lib/hpcmon/records/alice"
 echo record > "$root/var/lib/hpcmon/records/alice/keep.h5"
 in_root -- env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq hpcmon-head hpcmon-node hpcmon-common > /dev/null || fail "purge"
-[[ ! -e $root/usr/sbin/hpcmond && ! -e $root/var/lib/hpcmon/head && ! -e $root/etc/hpcmon ]] || fail "purge left files"
+[[ ! -e $root/usr/sbin/hpcmond && ! -e $root/var/lib/hpcmon/head && ! -e $root/var/lib/hpcmon/history && ! -e $root/etc/hpcmon ]] || fail "purge left files"
 [[ -f $root/var/lib/hpcmon/records/alice/keep.h5 ]] || fail "purge removed a record"
 echo "reinstall and purge: ok (records kept)"
-echo "deploy.rootfs: passed in $SECONDS s"
+echo "deploy.rootfs: passed in $(( $(date +%s) - started )) s"
