@@ -390,6 +390,29 @@ TEST(LiveTable, ForkedChildLeavesTheRankAndItsSamplerRunning) {
   EXPECT_GT(end.series.back().t_ns - end.series.front().t_ns, 200000000);
 }
 
+TEST(LiveTable, SamplingThreadDoesNotKeepAProcessAliveThatSkipsFinalize) {
+  Scratch s;
+  const auto t0 = std::chrono::steady_clock::now();
+  pid_t mpirun = start_mpirun(s, {"2", "10", "0", (s.dir() / "progress").string(), "1", "exit"});
+  int code = -1;
+  while (!exited(mpirun, &code) && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (code == -1) {
+    kill(-mpirun, SIGKILL);
+    wait_exit(mpirun);
+    FAIL() << "ranks that exit without MPI_Finalize did not end within 30 s";
+  }
+  // Both ranks ended; their tables stay readable, still "running" (no MPI_Finalize).
+  for (int rank : {0, 1}) {
+    Snapshot end = hpcmon::live::read_live_table(table_of(s.run(), rank));
+    EXPECT_EQ(end.state, State::running);
+    EXPECT_EQ(calls_of(end, rank == 0 ? "MPI_Send" : "MPI_Recv"), 20u);
+    // Gone, or a zombie left to an init that has not reaped it yet.
+    const std::string status = slurp("/proc/" + std::to_string(end.pid) + "/status");
+    EXPECT_TRUE(status.empty() || status.find("State:\tZ") != std::string::npos) << "rank " << rank << " alive";
+  }
+}
+
 TEST(LiveTable, NonMpiProcessesHaveNoTableAndNoThread) {
   Scratch s;
   const fs::path out = s.dir() / "status";

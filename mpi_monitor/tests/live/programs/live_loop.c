@@ -4,7 +4,8 @@
  *   live_loop <batches (0: forever)> <batch> <pause_ms> <progress file> [threads] [fork]
  * With threads > 1 (MPI_THREAD_MULTIPLE) each of rank 0's threads sends batch messages per batch
  * on its own tag. With "fork", rank 0 forks a child after the first batch that sleeps 50 ms and
- * exits without touching MPI. */
+ * exits without touching MPI. With "exit", every rank ends with exit(0) without MPI_Finalize
+ * (an erroneous program: the sampling thread must not keep it alive). */
 #include <fcntl.h>
 #include <mpi.h>
 #include <pthread.h>
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
   const long pause = atol(argv[3]);
   const int threads = argc > 5 ? atoi(argv[5]) : 1;
   const int do_fork = argc > 6 && strcmp(argv[6], "fork") == 0;
+  const int no_finalize = argc > 6 && strcmp(argv[6], "exit") == 0;
   int provided = 0;
   MPI_Init_thread(&argc, &argv, threads > 1 ? MPI_THREAD_MULTIPLE : MPI_THREAD_SINGLE, &provided);
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
@@ -84,6 +86,7 @@ int main(int argc, char** argv) {
     if (pause > 0) pause_ms(pause);
   }
   MPI_Barrier(MPI_COMM_WORLD);
+  if (no_finalize) exit(0);
   MPI_Finalize();
   return 0;
 }
