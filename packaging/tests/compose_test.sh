@@ -48,23 +48,31 @@ export HPCMON_PACKAGE_DIR="$build/packages"
 export HPCMON_PORT=$(free_port 3001) HPCMON_PROMETHEUS_PORT=$(free_port 9090)
 export HPCMON_ALERTMANAGER_PORT=$(free_port 9093)
 echo "ports: monitoring $HPCMON_PORT, prometheus $HPCMON_PROMETHEUS_PORT, alertmanager $HPCMON_ALERTMANAGER_PORT"
-timed() { local t=$SECONDS; "$@"; echo "  $* : $((SECONDS - t)) s"; }
+timed() {  # LOG command...: runs it with its output in LOG, prints its time
+  local log=$1 t=$SECONDS; shift
+  "$@" > "$log" 2>&1 || { tail -30 "$log"; fail "$*"; }
+  echo "  docker-compose ${*:6} : $((SECONDS - t)) s"
+}
 
 # Build (the layer cache keeps reruns quick; new .deb files rebuild the monitoring image).
-timed "${compose[@]}" build -q > "$cache/compose-build.log" 2>&1 || { tail -30 "$cache/compose-build.log"; fail "build"; }
+timed "$cache/compose-build.log" "${compose[@]}" build -q
 
 running() { "${compose[@]}" ps --services --filter status=running | sort | tr '\n' ' '; }
 
-timed "${compose[@]}" up -d monitoring > "$cache/compose-up.log" 2>&1 || { cat "$cache/compose-up.log"; fail "up -d monitoring"; }
+timed "$cache/compose-up.log" "${compose[@]}" up -d monitoring
 [[ $(running) == "monitoring " ]] || fail "up -d monitoring started: $(running)"
 wait_http "http://127.0.0.1:$HPCMON_PORT/api/v1/health" 30 || { "${compose[@]}" logs monitoring; fail "hpcmond does not answer"; }
-echo "monitoring alone: health $(curl -s "http://127.0.0.1:$HPCMON_PORT/api/v1/health")"
-if dpkg-deb -c "$build"/packages/hpcmon-head_*.deb | grep -q 'share/hpcmon/webui/index.html'; then
+health=$(curl -s "http://127.0.0.1:$HPCMON_PORT/api/v1/health")
+echo "monitoring alone: health answers"
+# hpcmond's alerts go to the compose file's Alertmanager (alerting.alertmanager_url).
+grep -q '"name":"alertmanager"' <<<"$health" || fail "hpcmond has no alertmanager channel: $health"
+contents=$(dpkg-deb -c "$build"/packages/hpcmon-head_*.deb)
+if grep -q 'share/hpcmon/webui/index.html' <<<"$contents"; then
   [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HPCMON_PORT/") == 200 ]] || fail "dashboard not served on $HPCMON_PORT"
   echo "dashboard: 200 on $HPCMON_PORT"
 fi
 
-timed "${compose[@]}" up -d > "$cache/compose-up.log" 2>&1 || { cat "$cache/compose-up.log"; fail "up -d"; }
+timed "$cache/compose-up.log" "${compose[@]}" up -d
 [[ $(running) == "alertmanager monitoring prometheus " ]] || fail "up -d: running $(running)"
 wait_http "http://127.0.0.1:$HPCMON_PROMETHEUS_PORT/-/ready" 60 || { "${compose[@]}" logs prometheus; fail "prometheus not ready"; }
 wait_http "http://127.0.0.1:$HPCMON_ALERTMANAGER_PORT/api/v2/status" 60 || { "${compose[@]}" logs alertmanager; fail "alertmanager not ready"; }
@@ -102,7 +110,7 @@ ps_out=$("${compose[@]}" ps)
 echo "$ps_out"
 [[ $(grep -c ' Up' <<<"$ps_out") == 3 ]] || fail "ps does not show 3 services up"
 
-timed "${compose[@]}" down > "$cache/compose-down.log" 2>&1 || { cat "$cache/compose-down.log"; fail "down"; }
+timed "$cache/compose-down.log" "${compose[@]}" down
 left=$(podman ps -a --filter "label=com.docker.compose.project=$project" --format '{{.Names}}')
 [[ -z $left ]] || fail "containers left after down: $left"
 ! podman network exists "${project}_default" || fail "network left after down"
