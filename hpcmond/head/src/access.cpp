@@ -13,32 +13,9 @@
 #include <vector>
 
 #include "hpcmon/head/record_index.hpp"
+#include "hpcmon/token_file.hpp"
 
 namespace hpcmon::head {
-
-std::string read_token_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) throw std::runtime_error(path + ": cannot open token file");
-  struct stat info{};
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    ::close(fd);
-    throw std::runtime_error(path + ": token file is not a regular file");
-  }
-  if ((info.st_mode & 077) != 0) {
-    ::close(fd);
-    throw std::runtime_error(path + ": token file must not be readable by group or others (mode 0600)");
-  }
-  std::string text;
-  char buffer[512];
-  ssize_t n;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && text.size() < 4096)
-    text.append(buffer, static_cast<std::size_t>(n));
-  ::close(fd);
-  const std::size_t end = text.find_first_of("\r\n");
-  if (end != std::string::npos) text.resize(end);
-  if (text.size() < 16) throw std::runtime_error(path + ": token shorter than 16 characters");
-  return text;
-}
 
 bool constant_time_equal(const std::string& a, const std::string& b) {
   const std::size_t length = std::max(a.size(), b.size());
@@ -81,15 +58,10 @@ bool in_group(const std::string& user, uid_t uid, const std::string& group_name)
 
 Access::Access(const config::Api& api) : mode_(api.access), admin_group_(api.admin_group) {
   // Writes need the human token in every mode; without the file, writes are refused.
-  try {
-    human_token_ = read_token_file(api.token_file);
-  } catch (const std::runtime_error&) {
-    if (mode_ == "token") throw;
-  }
-  try {
-    agent_token_ = read_token_file(api.agent_token_file);
-  } catch (const std::runtime_error&) {
-  }
+  std::string error;
+  human_token_ = read_token_file(api.token_file, error);
+  if (human_token_.empty() && mode_ == "token") throw std::runtime_error(error);
+  agent_token_ = read_token_file(api.agent_token_file, error);
 }
 
 std::optional<ApiError> Access::check_munge(Request& request) const {

@@ -13,10 +13,6 @@
 
 namespace hpcmon::head {
 
-// The first line of a token file, after checking it is a regular file of mode 0600 or
-// stricter. Throws std::runtime_error with a one-line reason (never the token).
-std::string read_token_file(const std::string& path);
-
 // Equal in time independent of where the strings differ.
 bool constant_time_equal(const std::string& a, const std::string& b);
 
