@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "hpcmon/head/api.hpp"
+#include "hpcmon/head/api_history.hpp"
 #include "hpcmon/head/api_record.hpp"
 #include "hpcmon/head/params.hpp"
 #include "hpcmon/head/static_files.hpp"
@@ -270,6 +271,7 @@ void register_routes(Router& router, Services& services) {
                 {"system_sources", s->system.sources()},
                 {"system_sources_unavailable", s->system.unavailable()},
                 {"record_scans", s->records.stats().scans},
+                {"history", history_health(*s)},
                 {"slurm", s->slurm != nullptr}};
   });
 
@@ -300,7 +302,8 @@ void register_routes(Router& router, Services& services) {
     return RawBody{"application/json", "", rendered->body};
   });
 
-  router.get("/api/v1/metrics/history", [s](const Request& request) { return history(*s, request); });
+  if (s->history) register_history_routes(router, services);  // the durable store
+  else router.get("/api/v1/metrics/history", [s](const Request& request) { return history(*s, request); });
 
   router.get("/api/v1/metrics/hpc", [s](const Request&) -> Outcome {
     const ScanStats stats = s->records.stats();
@@ -371,6 +374,7 @@ void register_agent_routes(Router& router, Services& services) {
   });
   router.post("/api/v1/agent/push", [s](const Request& request) -> Outcome {
     if (!s->agents) return ApiError{ErrorType::unavailable, "agent pushes are not accepted here", ""};
+    if (auto refused = store_push(*s, request.body)) return *refused;  // durable before the answer
     return s->agents->push(request.body);
   });
 }

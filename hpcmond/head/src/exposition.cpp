@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hpcmon/head/api.hpp"
+#include "hpcmon/head/api_history.hpp"
 
 namespace hpcmon::head {
 namespace {
@@ -145,6 +146,7 @@ std::string prometheus_text(const Services& services) {
     family(out, "hpcmon_slurm_jobs_pending", "gauge", "Pending jobs", cluster_label,
            static_cast<double>(pending));
   }
+  out += history_exposition(services);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "hpcmon/head/api.hpp"
+#include "hpcmon/head/api_history.hpp"
 #include "hpcmon/head/params.hpp"
 #include "hpcmon/head/slurm_collector.hpp"
 #include "hpcmon/head/static_files.hpp"
@@ -111,6 +112,13 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   SystemCollector system(interval, static_cast<std::size_t>(3600 / interval) + 1);
   system.start();
   RecordIndex records(config.hpc.record_dir, config.api.merge_timeout_s, log);
+  std::unique_ptr<history::Store> history_store;  // opened (log replayed) before the API answers
+  try {
+    history_store = open_history(config, log);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "hpcmond: %s\n", error.what());
+    return 1;
+  }
   std::unique_ptr<SlurmCollector> slurm = SlurmCollector::connect(config.api.slurm_poll_interval_s, log);
 
   if (slurm) {
@@ -130,6 +138,7 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   });
   Services services{short_host_name(), slurm ? slurm->cluster() : "local", system, records,
                     slurm.get(), &agents, access};
+  services.history = history_store.get();
   Router router;
   register_routes(router, services);
   register_static_routes(router, config.api.webui_dir.empty() ? default_webui_dir()
@@ -156,6 +165,7 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
            (tls.enabled() ? "https://" : "http://") + config.api.agent_listen_address + ":" +
            std::to_string(agent_server.port()));
   Periodic scanner(config.api.record_scan_interval_s, [&] { records.scan(now_ns()); });
+  HistoryFeeder history_feeder(config, services, log);
   scanner_handle = &scanner;
   std::unique_ptr<Periodic> poller;
   if (slurm) poller = std::make_unique<Periodic>(config.api.slurm_poll_interval_s, [&] { slurm->poll(); });

@@ -156,6 +156,11 @@ class Daemon {
   explicit Daemon(config::Config config) : config_(std::move(config)) {
     config_.api.port = free_port();
     do config_.api.agent_port = free_port(); while (config_.api.agent_port == config_.api.port);
+    // An alert state file of its own unless the test names one (the default is the system's).
+    if (config_.alerting.state_file == config::defaults().alerting.state_file)
+      config_.alerting.state_file = (alerts_dir_.path() / "alerts.json").string();
+    // A history folder of its own unless the test names one (the default is the system's).
+    if (config_.history.path == config::defaults().history.path) config_.history.path = (history_dir_.path() / "history").string();
     thread_ = std::thread([this] { result_ = run(config_, stop_, &reload_); });
     for (int i = 0; i < 200; ++i) {
       if (http(url("/api/v1/health")).status == 200) return;
@@ -178,6 +183,8 @@ class Daemon {
   int result() const { return result_; }
 
  private:
+  TempDir history_dir_;  // before config_: removed after the daemon stopped
+  TempDir alerts_dir_;  // before config_: removed after the daemon stopped
   config::Config config_;
   std::atomic<bool> stop_{false}, reload_{false};
   int result_ = -1;

@@ -18,6 +18,8 @@ general:
   node_sample_interval_s: 0.5
 hpc:
   record_dir: $work/records
+history:
+  path: $work/history
 api:
   port: $head_port
   agent_port: $(free_port)

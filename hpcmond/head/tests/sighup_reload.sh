@@ -18,6 +18,8 @@ api:
   token_file: $work/api.token
   access: $1
   agent_port: $agent_port
+history:
+  path: $work/history
 YAML
 }
 write_config open

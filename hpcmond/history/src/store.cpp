@@ -2,6 +2,7 @@
 // Locks: gate_ (appends shared, a flush's rotate-and-freeze exclusive) before data_ (series
 // table, head, frozen heads, blocks). The log has its own lock and never takes these.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -157,6 +158,7 @@ class StoreImpl final : public Store {
     const std::uint32_t count = series_count_.load();
     for (std::uint32_t i = 0; i < count; ++i) delete table_[i].load();
     std::free(table_);
+    if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
   }
 
   void open() {
@@ -164,6 +166,10 @@ class StoreImpl final : public Store {
     std::error_code ec;
     std::filesystem::create_directories(options_.dir / "wal", ec);
     if (ec) throw StoreError("history: cannot create " + (options_.dir / "wal").string() + ": " + ec.message());
+    lock_fd_ = ::open((options_.dir / "LOCK").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (lock_fd_ < 0) throw StoreError("history: cannot open " + (options_.dir / "LOCK").string() + ": " + std::strerror(errno));
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0)
+      throw StoreLocked("history: " + options_.dir.string() + " is in use by another process (LOCK held)");
     for (const Tier& tier : options_.tiers) {
       std::filesystem::create_directories(options_.dir / tier_folder(tier.resolution_ns), ec);
       if (ec) throw StoreError("history: cannot create folder in " + options_.dir.string() + ": " + ec.message());
@@ -668,6 +674,7 @@ class StoreImpl final : public Store {
   }
 
   Options options_;
+  int lock_fd_ = -1;
   std::atomic<SeriesState*>* table_ = nullptr;
   std::atomic<std::uint32_t> series_count_{0};
   std::unordered_map<std::string, SeriesRef> by_key_;  // under data_

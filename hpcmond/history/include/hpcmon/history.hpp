@@ -117,6 +117,11 @@ class StoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+// Another process holds the folder (its LOCK file): two writers would corrupt the log.
+class StoreLocked : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
 
 using SeriesRef = std::uint32_t;
 
@@ -128,8 +133,9 @@ struct Write {
 
 class Store {
  public:
-  // Creates the folder if needed, loads blocks, replays the log (a torn tail is dropped and
-  // counted). Throws StoreError when the folder cannot be used.
+  // Creates the folder if needed, locks it (flock on <dir>/LOCK), loads blocks, replays the
+  // log (a torn tail is dropped and counted). Throws StoreLocked when another process holds
+  // the folder, StoreError when it cannot be used.
   static std::unique_ptr<Store> open(Options options);
   virtual ~Store() = default;
 

@@ -18,6 +18,10 @@
 #include "hpcmon/head/record_index.hpp"
 #include "hpcmon/head/system_collector.hpp"
 
+namespace hpcmon::history {
+class Store;  // hpcmon/history.hpp
+}
+
 namespace hpcmon::head {
 
 // What the Slurm collector offers the API (null when Slurm is not reachable).
@@ -44,6 +48,7 @@ struct Services {
   std::shared_ptr<const Access> access;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   const std::atomic<std::uint64_t>* requests = nullptr;
+  history::Store* history = nullptr;  // null: history.enabled is false (api_history.hpp)
 };
 
 // Every read and human route of docs/api.md (the API listener). `services` must outlive
