@@ -19,8 +19,9 @@ timeout 150 srun -n1 --time=1 -J agent-timelimit sleep 300 >"$work/stdout" 2>"$w
 [[ $rc -ne 0 ]] || fail "srun should fail when its job is killed at the time limit"
 echo "srun ended after $(( $(date +%s) - started_at )) s (rc $rc): $(tr '\n' ' ' <"$work/stderr")"
 job="$(job_id_named agent-timelimit)"
-[[ "$(job_field "$job" JobState)" == TIMEOUT ]] || fail "job $job state $(job_field "$job" JobState), expected TIMEOUT"
 partial="$(wait_partial "$job" 0)"
+for _ in $(seq 100); do [[ "$(job_field "$job" JobState)" == TIMEOUT ]] && break; sleep 0.1; done  # past COMPLETING
+[[ "$(job_field "$job" JobState)" == TIMEOUT ]] || fail "job $job state $(job_field "$job" JobState), expected TIMEOUT"
 export_json "$partial" >"$work/partial.json"
 "$python" - "$work/partial.json" <<'PY'
 import json, sys
