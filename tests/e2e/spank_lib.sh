@@ -9,6 +9,7 @@ slurmd_log="$cluster_dir/log/slurmd.log"
 # exit, pass or fail, so that other tests find the cluster as they expect.
 restore_plugstack() {
   local rc=$?
+  if declare -F stop_agent >/dev/null; then stop_agent; fi  # agent_lib.sh's agent, even when set-up failed
   : >"$work/empty.plugstack"
   HPCMON_SLURM_PLUGSTACK="$work/empty.plugstack" bash "$repo/scripts/slurm-up.sh" "$cluster_dir" >/dev/null ||
     echo "WARNING: could not restore the empty plugstack" >&2
