@@ -253,4 +253,26 @@ TEST_F(Head, PushesPastMaxDiskBytesAreRefusedWith503AndCounted) {
   EXPECT_NE(log_text().find("history: writes refused"), std::string::npos);
 }
 
+// history.record_retention_days: the head deletes record files older than the limit at start
+// (then hourly); newer files, other files and symlinks stay.
+TEST_F(Head, RecordsOlderThanTheRetentionAreDeleted) {
+  write_config("  record_retention_days: 30\n");
+  const fs::path day = dir_ / "records" / "alice" / "2026" / "09" / "01";
+  fs::create_directories(day);
+  const fs::path old_record = day / "testcl.12.0.r0.0.h5", old_partial = day / "testcl.12.0.r0.0.node07.part.h5";
+  const fs::path new_record = day / "testcl.13.0.r0.0.h5", old_other = day / "notes.txt";
+  for (const auto& path : {old_record, old_partial, new_record, old_other}) std::ofstream(path) << "x";
+  fs::create_symlink(old_record, day / "link.h5");
+  const auto long_ago = fs::file_time_type::clock::now() - std::chrono::hours(24 * 40);
+  for (const auto& path : {old_record, old_partial, old_other}) fs::last_write_time(path, long_ago);
+  start();
+  for (int i = 0; i < 100 && fs::exists(old_record); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(fs::exists(old_record));
+  EXPECT_FALSE(fs::exists(old_partial));
+  EXPECT_TRUE(fs::exists(new_record));
+  EXPECT_TRUE(fs::exists(old_other));
+  EXPECT_TRUE(fs::is_symlink(day / "link.h5"));
+  EXPECT_NE(log_text().find("deleted 2 job record files older than"), std::string::npos) << log_text();
+}
+
 }  // namespace
