@@ -92,8 +92,8 @@ done
 [[ $health == "hpcmond=up" ]] || fail "Prometheus target: '$health'"
 echo "prometheus: target $health after $i s"
 # hpcmond's series arrive in Prometheus.
-curl -s "http://127.0.0.1:$HPCMON_PROMETHEUS_PORT/api/v1/query?query=up%7Bjob%3D%22hpcmond%22%7D" |
-  grep -q '"value":\[[0-9.]*,"1"\]' || fail "up{job=hpcmond} is not 1"
+up=$(curl -s "http://127.0.0.1:$HPCMON_PROMETHEUS_PORT/api/v1/query?query=up%7Bjob%3D%22hpcmond%22%7D")
+grep -q '"value":\[[0-9.]*,"1"\]' <<<"$up" || fail "up{job=hpcmond} is not 1: $up"
 # Alertmanager is reachable from hpcmond's network under the name its configuration uses.
 for ((i = 0; i < 30; i++)); do
   am=$(curl -s "http://127.0.0.1:$HPCMON_PROMETHEUS_PORT/api/v1/alertmanagers")

@@ -67,7 +67,7 @@ base_rootfs_tarball() {
 # A TCP port nobody listens on, from $1 upwards.
 free_port() {
   local port=$1
-  while ss -Htln "sport = :$port" | grep -q .; do port=$((port + 1)); done
+  while [[ -n $(ss -Htln "sport = :$port") ]]; do port=$((port + 1)); done
   echo "$port"
 }
 

@@ -98,7 +98,8 @@ pid=$(ss -Htlnp "sport = :$port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
 [[ $(awk '/^Uid:/ {print $2}' /proc/$pid/status) == "$uid" ]] || fail "listener does not run as hpcmon"
 [[ $(awk '/^Gid:/ {print $2}' /proc/$pid/status) == "$gid" ]] || fail "listener's group is not hpcmon"
 echo "hpcmond (pid $pid) runs as uid $uid (hpcmon)"
-curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^hpcmon_' || fail "/metrics has no hpcmon_ family"
+metrics=$(curl -sf "http://127.0.0.1:$port/metrics")  # whole, not piped: grep -q would cut curl off
+grep -q '^hpcmon_' <<<"$metrics" || fail "/metrics has no hpcmon_ family"
 if [[ -d $root/usr/share/hpcmon/webui ]]; then
   [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/") == 200 ]] || fail "web view not served"
   echo "web view: 200"
