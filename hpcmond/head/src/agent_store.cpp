@@ -124,7 +124,8 @@ nlohmann::json AgentStore::live() const {
     for (const auto& [key, step] : agent.steps) steps.push_back(step);
     json& entry = out[node];
     if (entry.is_null() || entry.value("sent_ns", std::int64_t{0}) <= agent.last_push_ns)
-      entry = {{"node", node}, {"sent_ns", agent.last_push_ns}, {"reading", agent.last_node}, {"steps", steps}};
+      entry = {{"node", node}, {"sent_ns", agent.last_push_ns}, {"heard_ns", agent.heard_ns},
+               {"reading", agent.last_node}, {"steps", steps}};
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "hpcmon/head/api.hpp"
+#include "hpcmon/head/api_alerts.hpp"
 #include "hpcmon/head/api_history.hpp"
 #include "hpcmon/head/api_record.hpp"
 #include "hpcmon/head/params.hpp"
@@ -272,7 +273,8 @@ void register_routes(Router& router, Services& services) {
                 {"system_sources_unavailable", s->system.unavailable()},
                 {"record_scans", s->records.stats().scans},
                 {"history", history_health(*s)},
-                {"slurm", s->slurm != nullptr}};
+                {"slurm", s->slurm != nullptr},
+                {"alerts", alerts_summary(*s)}};
   });
 
   // The latest sample changes once per interval while dashboards poll it far more often:
@@ -330,19 +332,11 @@ void register_routes(Router& router, Services& services) {
     } else {
       out["slurm"] = nullptr;
     }
+    out["alerts"] = alerts_summary(*s);
     return out;
   });
 
-  router.get("/api/v1/alerts", [](const Request&) -> Outcome {
-    return json{{"alerts", json::array()}};
-  });
-
-  router.post("/api/v1/alerts/acknowledge", [](const Request& request) -> Outcome {
-    const json body = json::parse(request.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object() || !body.contains("id") || !body["id"].is_string())
-      return ApiError{ErrorType::bad_body, "expected a JSON object with a string \"id\"", ""};
-    return ApiError{ErrorType::not_found, "no alert " + body["id"].get<std::string>(), ""};
-  });
+  register_alert_routes(router, services);
 
   router.get("/api/v1/jobs", [s](const Request& request) { return list_jobs(*s, request); });
   router.get_prefix("/api/v1/jobs/", [s](const Request& request) {

@@ -9,6 +9,7 @@
 
 #include "hpcmon/head/api.hpp"
 #include "hpcmon/head/api_history.hpp"
+#include "hpcmon/head/api_alerts.hpp"
 
 namespace hpcmon::head {
 namespace {
@@ -147,6 +148,7 @@ std::string prometheus_text(const Services& services) {
            static_cast<double>(pending));
   }
   out += history_exposition(services);
+  out += alerts_prometheus_text(services);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "hpcmon/head/api.hpp"
+#include "hpcmon/head/api_alerts.hpp"
 #include "hpcmon/head/api_history.hpp"
 #include "hpcmon/head/params.hpp"
 #include "hpcmon/head/slurm_collector.hpp"
@@ -139,6 +140,10 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   Services services{short_host_name(), slurm ? slurm->cluster() : "local", system, records,
                     slurm.get(), &agents, access};
   services.history = history_store.get();
+  // Alert states are restored before the API answers, so no restart shows an empty list.
+  std::unique_ptr<Alerting> alerting;
+  if (config.alerting.enabled) alerting = std::make_unique<Alerting>(config, services, log);
+  services.alerting = alerting.get();
   Router router;
   register_routes(router, services);
   register_static_routes(router, config.api.webui_dir.empty() ? default_webui_dir()
@@ -185,6 +190,8 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   }
   agent_server.stop();
   server.stop();
+  services.alerting = nullptr;
+  alerting.reset();
   scanner_handle = nullptr;
   poller.reset();
   system.stop();

@@ -39,6 +39,18 @@ std::string job_key(const slurm_job_info_t& job) {
   return std::to_string(job.job_id);
 }
 
+// Memory the job asked for on each node (--mem, or --mem-per-cpu times its CPUs per node);
+// 0 when it asked for none. Alerting compares a step's RSS with it (JobMemoryNearLimit).
+double mem_per_node_bytes(const slurm_job_info_t& job) {
+  const std::uint64_t mb = job.pn_min_memory;
+  if (mb == 0 || mb == NO_VAL64) return 0;
+  if (mb & MEM_PER_CPU) {
+    const double cpus_per_node = job.num_nodes ? static_cast<double>(job.num_cpus) / job.num_nodes : job.num_cpus;
+    return static_cast<double>(mb & ~MEM_PER_CPU) * cpus_per_node * 1048576.0;
+  }
+  return static_cast<double>(mb) * 1048576.0;
+}
+
 }  // namespace
 
 std::string node_state_text(std::uint32_t state) {
@@ -188,6 +200,7 @@ void SlurmCollector::poll() {
                          {"node_count", j.num_nodes},
                          {"cpus", j.num_cpus},
                          {"restart_count", j.restart_cnt},
+                         {"mem_per_node_bytes", mem_per_node_bytes(j)},
                          {"submit", iso(j.submit_time)},
                          {"start", base == JOB_PENDING ? json(nullptr) : json(iso(j.start_time))}});
   }

@@ -24,6 +24,8 @@ class Store;  // hpcmon/history.hpp
 
 namespace hpcmon::head {
 
+class Alerting;  // api_alerts.hpp
+
 // What the Slurm collector offers the API (null when Slurm is not reachable).
 class ClusterView {
  public:
@@ -49,6 +51,7 @@ struct Services {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   const std::atomic<std::uint64_t>* requests = nullptr;
   history::Store* history = nullptr;  // null: history.enabled is false (api_history.hpp)
+  Alerting* alerting = nullptr;  // null: alerting.enabled is false
 };
 
 // Every read and human route of docs/api.md (the API listener). `services` must outlive

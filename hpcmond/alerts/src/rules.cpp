@@ -1,0 +1,90 @@
+// The built-in rules and the configuration's own rules as one list (engine.hpp).
+#include <algorithm>
+
+#include "hpcmon/alerts/engine.hpp"
+
+namespace hpcmon::alerts {
+namespace {
+
+std::int64_t ns(double seconds) { return static_cast<std::int64_t>(seconds * 1e9); }
+
+Rule builtin(std::string name, std::string metric, std::string scope, std::string op,
+             double threshold, double for_s, std::string severity, std::string description) {
+  Rule rule;
+  rule.name = std::move(name);
+  rule.metric = std::move(metric);
+  rule.scope = std::move(scope);
+  rule.op = std::move(op);
+  rule.threshold = threshold;
+  rule.for_ns = ns(for_s);
+  rule.severity = std::move(severity);
+  rule.description = std::move(description);
+  rule.builtin = true;
+  return rule;
+}
+
+std::vector<Rule> builtin_rules(const config::Config& config) {
+  const auto& a = config.alerting;
+  const auto& s = config.system;
+  return {
+      builtin("NodeDown", "node.up", "node", "<", 1, 0, "critical",
+              "node {{ $labels.node }} is down: {{ $labels.reason }}"),
+      builtin("NodeCpuHigh", "node.cpu_util", "node", ">=", s.cpu_util_warn, a.threshold_for_s,
+              "warning", "CPU {{ $value }} busy on {{ $labels.node }}"),
+      builtin("NodeCpuHigh", "node.cpu_util", "node", ">=", s.cpu_util_crit, a.threshold_for_s,
+              "critical", "CPU {{ $value }} busy on {{ $labels.node }}"),
+      builtin("NodeMemoryHigh", "node.mem_used_fraction", "node", ">=", s.memory_used_warn,
+              a.threshold_for_s, "warning", "memory {{ $value }} used on {{ $labels.node }}"),
+      builtin("NodeMemoryHigh", "node.mem_used_fraction", "node", ">=", s.memory_used_crit,
+              a.threshold_for_s, "critical", "memory {{ $value }} used on {{ $labels.node }}"),
+      builtin("NodeDiskFull", "node.disk_used_fraction", "node", ">=", s.disk_used_warn,
+              a.threshold_for_s, "warning",
+              "{{ $labels.mountpoint }} {{ $value }} full on {{ $labels.node }}"),
+      builtin("NodeDiskFull", "node.disk_used_fraction", "node", ">=", s.disk_used_crit,
+              a.threshold_for_s, "critical",
+              "{{ $labels.mountpoint }} {{ $value }} full on {{ $labels.node }}"),
+      builtin("JobIdle", "job.cpu_cores", "job", "<", a.job_idle_cpu_below, a.job_idle_for_s,
+              "warning", "step {{ $labels.job }}.{{ $labels.step }} uses {{ $value }} cores on {{ $labels.node }}"),
+      builtin("JobMemoryNearLimit", "job.mem_limit_fraction", "job", ">=", a.job_memory_fraction, 0,
+              "warning", "step {{ $labels.job }}.{{ $labels.step }} at {{ $value }} of its memory limit on {{ $labels.node }}"),
+      builtin("RecordMissing", "job.record_missing", "job", ">", 0, 0, "warning",
+              "record of {{ $labels.job }}.{{ $labels.step }} missing: {{ $labels.reason }}"),
+  };
+}
+
+}  // namespace
+
+std::vector<Rule> rules_from_config(const config::Config& config) {
+  std::vector<Rule> rules;
+  const auto& disabled = config.alerting.disabled_builtins;
+  for (Rule& rule : builtin_rules(config))
+    if (std::find(disabled.begin(), disabled.end(), rule.name) == disabled.end())
+      rules.push_back(std::move(rule));
+  for (const config::AlertRule& own : config.alerting.rules) {
+    Rule rule;
+    rule.name = own.name;
+    rule.metric = own.metric;
+    rule.match = Labels(own.match.begin(), own.match.end());
+    rule.scope = own.scope;
+    rule.op = own.op;
+    rule.threshold = own.threshold;
+    rule.for_ns = ns(own.for_s);
+    rule.severity = own.severity;
+    rule.labels = Labels(own.labels.begin(), own.labels.end());
+    rule.description = own.description;
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+bool compare(const std::string& op, double value, double threshold) {
+  if (op == ">") return value > threshold;
+  if (op == ">=") return value >= threshold;
+  if (op == "<") return value < threshold;
+  if (op == "<=") return value <= threshold;
+  if (op == "==") return value == threshold;
+  if (op == "!=") return value != threshold;
+  return false;
+}
+
+}  // namespace hpcmon::alerts
