@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <set>
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
@@ -269,6 +270,8 @@ class StoreImpl final : public Store {
     const std::int64_t to_ms_ = to_ms(end_ns);
     if (from_ms > to_ms_) return result;
     const std::int64_t resolution_ms = chosen.resolution_ns / kMs;
+    // A bucket that starts before `start` but overlaps it counts (its row's time is its start).
+    const std::int64_t lower_ms = resolution_ms ? floor_to(from_ms, resolution_ms) : from_ms;
     std::shared_lock data(data_);
     const std::uint32_t count = series_count_.load();
     for (std::uint32_t ref = 0; ref < count; ++ref) {
@@ -276,13 +279,13 @@ class StoreImpl final : public Store {
       if (!matches(selector, state.metric, state.labels)) continue;
       std::vector<Row> rows;
       for (const auto& block : blocks_)
-        if (block->name.resolution_ns == chosen.resolution_ns && block->max_t_ms >= from_ms && block->min_t_ms <= to_ms_)
-          block->rows(state.key, from_ms, to_ms_, rows);
+        if (block->name.resolution_ns == chosen.resolution_ns && block->max_t_ms >= lower_ms && block->min_t_ms <= to_ms_)
+          block->rows(state.key, lower_ms, to_ms_, rows);
       std::vector<Row> recent;
       for (const auto& frozen : frozen_)
         for (const auto& [key, chunks] : frozen->chunks)
-          if (key == state.key) decode_chunks(chunks, from_ms, to_ms_, recent);
-      decode_chunks(state.head, from_ms, to_ms_, recent);
+          if (key == state.key) decode_chunks(chunks, lower_ms, to_ms_, recent);
+      decode_chunks(state.head, lower_ms, to_ms_, recent);
       if (resolution_ms == 0) {
         rows.insert(rows.end(), recent.begin(), recent.end());
         sort_unique_raw(rows);
@@ -299,7 +302,7 @@ class StoreImpl final : public Store {
                           : Point{row.t_ms * kMs, row.v[3] > 0 ? row.v[2] / row.v[3] : 0, row.v[0], row.v[1],
                                   static_cast<std::uint64_t>(row.v[3])};
         if (step_ns > 0) {
-          const std::int64_t bucket = start_ns + floor_to(point.t_ns - start_ns, step_ns);
+          const std::int64_t bucket = start_ns + floor_to(std::max(point.t_ns, start_ns) - start_ns, step_ns);
           if (!series.points.empty() && series.points.back().t_ns == bucket) {
             Point& into = series.points.back();
             const double sum = into.avg * static_cast<double>(into.count) + point.avg * static_cast<double>(point.count);
@@ -457,18 +460,19 @@ class StoreImpl final : public Store {
       }
     }
     // A merge that stopped before removing its inputs: inputs are inside the merged range.
+    std::set<const Block*> covered;
+    for (const auto& block : blocks_)
+      for (const auto& other : blocks_)
+        if (other != block && other->name.resolution_ns == block->name.resolution_ns &&
+            other->name.window_start_ms == block->name.window_start_ms &&
+            other->name.src_min <= block->name.src_min && block->name.src_max <= other->name.src_max &&
+            (other->name.src_min != block->name.src_min || other->name.src_max != block->name.src_max))
+          covered.insert(block.get());
     std::erase_if(blocks_, [&](const std::shared_ptr<const Block>& block) {
-      const bool covered = std::any_of(blocks_.begin(), blocks_.end(), [&](const auto& other) {
-        return other != block && other->name.resolution_ns == block->name.resolution_ns &&
-               other->name.window_start_ms == block->name.window_start_ms &&
-               other->name.src_min <= block->name.src_min && block->name.src_max <= other->name.src_max &&
-               (other->name.src_min != block->name.src_min || other->name.src_max != block->name.src_max);
-      });
-      if (covered) {
-        block_bytes_ -= block->bytes.size();
-        ::unlink(block->path.c_str());
-      }
-      return covered;
+      if (!covered.count(block.get())) return false;
+      block_bytes_ -= block->bytes.size();
+      ::unlink(block->path.c_str());
+      return true;
     });
   }
 

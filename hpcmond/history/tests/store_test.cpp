@@ -223,8 +223,11 @@ TEST(Store, TiersHoldTheirRetentionAfterCompaction) {
   const auto hour = store->range(metric("node.cpu_util"), now - 100 * kDay, now - 95 * kDay - 1, 60 * kS);
   EXPECT_EQ(hour.resolution_ns, 3600 * kS);
   ASSERT_EQ(hour.series.size(), 1u);
-  EXPECT_EQ(hour.series[0].points.size(), static_cast<std::size_t>(5 * 24));
-  for (const auto& p : hour.series[0].points) ASSERT_EQ(p.count, 360u);
+  // The bucket that overlaps `start` counts too (it began 20 minutes before the first sample).
+  ASSERT_EQ(hour.series[0].points.size(), static_cast<std::size_t>(5 * 24 + 1));
+  EXPECT_EQ(hour.series[0].points[0].t_ns, now - 100 * kDay);
+  EXPECT_EQ(hour.series[0].points[0].count, 240u);
+  for (std::size_t i = 1; i < hour.series[0].points.size(); ++i) ASSERT_EQ(hour.series[0].points[i].count, 360u);
   // A 1 h step over the raw window is served by the hour tier: 24 points a day.
   const auto day = store->range(metric("node.cpu_util"), now - kDay, now - 1, 3600 * kS);
   EXPECT_EQ(day.resolution_ns, 3600 * kS);
