@@ -106,14 +106,22 @@ if [[ -d $root/usr/share/hpcmon/webui ]]; then
 fi
 kill "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=""
 
-# The agent starts as root and makes its socket root's, 0600.
-in_root -- /usr/sbin/hpcmond --agent > "$build/deploy-cache/rootfs-agent.log" 2>&1 &
+# The agent starts as root with only the capabilities its unit leaves it (and no new
+# privileges), and makes its socket root's, 0600.
+in_root -- setpriv --bounding-set=-all,+sys_ptrace,+dac_read_search,+chown,+fowner,+setuid,+setgid \
+  --no-new-privs /usr/sbin/hpcmond --agent > "$build/deploy-cache/rootfs-agent.log" 2>&1 &
 daemon=$!
 for ((i = 0; i < 40; i++)); do [[ -S $root/run/hpcmon/agent.sock ]] && break; sleep 0.25; done
 [[ -S $root/run/hpcmon/agent.sock ]] || { cat "$build/deploy-cache/rootfs-agent.log"; fail "agent socket missing"; }
 [[ $(stat -c '%u %a' "$root/run/hpcmon/agent.sock") == "0 600" ]] || fail "agent socket not root 0600"
+# CAP_CHOWN, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_SETGID, CAP_SETUID, CAP_SYS_PTRACE
+agent_pid=""
+for p in $(pgrep -f '^/usr/sbin/hpcmond --agent'); do
+  [[ $(awk '/^CapEff:/ {print $2}' /proc/$p/status) == 00000000000800cd ]] && agent_pid=$p
+done
+[[ -n $agent_pid ]] || fail "no agent running with exactly the unit's capabilities"
 kill "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=""
-echo "agent: socket root 0600"
+echo "agent: 6 capabilities, socket root 0600"
 
 # Reinstalling (the upgrade path) runs the maintainer scripts again without error.
 in_root -- sh -c 'dpkg -i /tmp/hpcmon/*.deb' > /dev/null || fail "reinstall"
