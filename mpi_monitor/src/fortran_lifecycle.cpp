@@ -10,7 +10,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 
 #include "fortran_api.hpp"
 #include "fortran_arrays.hpp"
@@ -117,8 +116,10 @@ FortranApi g_fortran_api;
 std::atomic<bool> g_fortran_api_ready{false};
 
 const FortranApi& load_fortran_api_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
+  // pthread_once, not std::call_once: the latter reaches libstdc++'s thread-locals through
+  // __tls_get_addr, which would make the preload need ld.so.
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, [] {
     g_fortran_api = load_fortran_api();
     g_fortran_api_ready.store(true, std::memory_order_release);
   });
