@@ -108,7 +108,9 @@ class AlertmanagerChannel final : public Channel {
   }
   std::string name() const override { return "alertmanager"; }
   std::string deliver(const Notification& n, const std::atomic<bool>& cancel) override {
-    return post_json(url_, alertmanager_body(n, cluster_).dump(-1, ' ', false, json::error_handler_t::replace),
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch()).count();
+    return post_json(url_, alertmanager_body(n, cluster_, now).dump(-1, ' ', false, json::error_handler_t::replace),
                      timeout_s_, cancel);
   }
 
@@ -178,13 +180,13 @@ json webhook_body(const Notification& n, const std::string& cluster) {
   return {{"version", 1}, {"status", n.status}, {"cluster", cluster}, {"alert", to_json(n.alert)}};
 }
 
-json alertmanager_body(const Notification& n, const std::string& cluster) {
+json alertmanager_body(const Notification& n, const std::string& cluster, std::int64_t now_ns) {
   json labels = n.alert.labels;
   labels["cluster"] = cluster;
   json alert = {{"labels", labels},
                 {"annotations", {{"description", n.alert.description}, {"hpcmon_id", n.alert.id}}},
                 {"startsAt", rfc3339(n.alert.fired_ns ? n.alert.fired_ns : n.alert.active_since_ns)}};
-  if (n.status == "resolved") alert["endsAt"] = rfc3339(n.alert.resolved_ns);
+  alert["endsAt"] = rfc3339(n.status == "resolved" ? n.alert.resolved_ns : now_ns + kAlertmanagerValidityNs);
   return json::array({alert});
 }
 
@@ -298,6 +300,17 @@ void ChannelWorker::loop() {
 
 void Dispatcher::notify(const Notification& notification) {
   for (auto& worker : workers_) worker->enqueue(notification);
+}
+
+void Dispatcher::notify_channel(const std::string& name, const Notification& notification) {
+  for (auto& worker : workers_)
+    if (worker->name() == name) worker->enqueue(notification);
+}
+
+bool Dispatcher::has_channel(const std::string& name) const {
+  for (const auto& worker : workers_)
+    if (worker->name() == name) return true;
+  return false;
 }
 
 std::vector<ChannelStats> Dispatcher::stats() const {

@@ -228,9 +228,16 @@ Alerting::~Alerting() {
 
 void Alerting::loop(double interval_s) {
   std::unique_lock lock(mutex_);
+  std::int64_t last_resend = now_ns();
   while (!stopping_) {
     lock.unlock();
     const std::int64_t now = now_ns();
+    // Alertmanager forgets a firing alert at its endsAt: firing alerts are sent again.
+    if (now - last_resend >= alerts::kAlertmanagerResendNs && dispatcher_->has_channel("alertmanager")) {
+      last_resend = now;
+      for (const auto& alert : engine_->active())
+        if (alert.state == alerts::State::firing) dispatcher_->notify_channel("alertmanager", {"firing", alert});
+    }
     try {
       engine_->evaluate(source_->collect(now), now);
     } catch (const std::exception& error) {

@@ -33,8 +33,13 @@ class Channel {
 
 // One message as a JSON body (webhook): {"version":1,"status":..,"cluster":..,"alert":{..}}.
 nlohmann::json webhook_body(const Notification& notification, const std::string& cluster);
-// Alertmanager's v2 body: a list of one {labels, annotations, startsAt[, endsAt]}.
-nlohmann::json alertmanager_body(const Notification& notification, const std::string& cluster);
+// Alertmanager's v2 body: a list of one {labels, annotations, startsAt, endsAt}. A firing
+// alert ends kAlertmanagerValidity after it was sent unless sent again (as Prometheus does):
+// a head that stops sending lets Alertmanager resolve it.
+nlohmann::json alertmanager_body(const Notification& notification, const std::string& cluster,
+                                 std::int64_t now_ns);
+inline constexpr std::int64_t kAlertmanagerResendNs = 60LL * 1000000000;
+inline constexpr std::int64_t kAlertmanagerValidityNs = 4 * kAlertmanagerResendNs;
 // A complete RFC 5322 message (headers and body; CR LF line ends).
 std::string mail_text(const Notification& notification, const std::string& from,
                       const std::vector<std::string>& to, const std::string& cluster);
@@ -61,6 +66,7 @@ class ChannelWorker {
   ~ChannelWorker();  // stops after the delivery in progress (bounded by its timeout)
   void enqueue(const Notification& notification);  // never blocks on delivery
   ChannelStats stats() const;
+  const std::string& name() const { return stats_.name; }
 
  private:
   void loop();
@@ -83,6 +89,9 @@ class Dispatcher : public Notifier {
  public:
   void add(std::unique_ptr<ChannelWorker> worker) { workers_.push_back(std::move(worker)); }
   void notify(const Notification& notification) override;
+  // To one channel only (the periodic re-send of firing alerts to Alertmanager).
+  void notify_channel(const std::string& name, const Notification& notification);
+  bool has_channel(const std::string& name) const;
   std::vector<ChannelStats> stats() const;
 
  private:
