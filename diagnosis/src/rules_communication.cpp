@@ -31,6 +31,11 @@ std::vector<std::string> functions_of(const RankProfile& r, Keep keep) {
   return out;
 }
 
+// "rank 3 spends" / "ranks 0-3 spend".
+std::string ranks_verb(const std::vector<std::int32_t>& ranks, const char* one, const char* many) {
+  return ranks_text(ranks) + " " + (ranks.size() == 1 ? one : many);
+}
+
 std::string first_functions(const std::vector<std::string>& functions) {
   std::string out;
   for (std::size_t i = 0; i < functions.size() && i < 3; ++i) out += (i ? ", " : "") + functions[i];
@@ -51,7 +56,7 @@ void collective_dominated(const RuleInput& in, Analysis& out) {
   Finding f;
   f.rule = "collective_dominated";
   f.severity = "warning";
-  f.title = "Collective-dominated: " + ranks_text(ranks) + " spend up to " + seconds_text(top->collective_transfer_s) +
+  f.title = "Collective-dominated: " + ranks_verb(ranks, "spends", "spend") + " up to " + seconds_text(top->collective_transfer_s) +
             " (" + percent_text(top->collective_transfer_s / std::max(top->wall_s, 1e-12)) +
             " of the wall time) in collectives, not counting waits, mostly " + first_functions(functions);
   f.ranks = ranks;
@@ -82,7 +87,7 @@ void small_message_storm(const RuleInput& in, Analysis& out) {
   Finding f;
   f.rule = "small_message_storm";
   f.severity = "warning";
-  f.title = "Small-message storm: " + ranks_text(ranks) + " send up to " +
+  f.title = "Small-message storm: " + ranks_verb(ranks, "sends", "send") + " up to " +
             count_text(static_cast<double>(top->small_sends)) + " messages below " +
             bytes_text(static_cast<double>(t.small_message_bytes)) + " (" +
             count_text(static_cast<double>(top->small_sends) / top->wall_s) + " per second)";
@@ -121,7 +126,7 @@ void barrier_overuse(const RuleInput& in, Analysis& out) {
   Finding f;
   f.rule = "barrier_overuse";
   f.severity = "warning";
-  f.title = "Barrier overuse: " + ranks_text(ranks) + " call MPI_Barrier up to " +
+  f.title = "Barrier overuse: " + ranks_verb(ranks, "calls", "call") + " MPI_Barrier up to " +
             count_text(static_cast<double>(top->barriers)) + " times (" +
             count_text(static_cast<double>(top->barriers) / top->wall_s) + " per second), " +
             seconds_text(top->barrier_s) + " in barriers";
@@ -148,7 +153,7 @@ void io_bound(const RuleInput& in, Analysis& out) {
   Finding f;
   f.rule = "io_bound";
   f.severity = "warning";
-  f.title = "I/O-bound: " + ranks_text(ranks) + " spend up to " + seconds_text(top->io_s) + " (" +
+  f.title = "I/O-bound: " + ranks_verb(ranks, "spends", "spend") + " up to " + seconds_text(top->io_s) + " (" +
             percent_text(top->io_s / std::max(top->wall_s, 1e-12)) + " of the wall time) in MPI-IO, " +
             bytes_text(static_cast<double>(top->io_bytes));
   f.ranks = ranks;

@@ -9,6 +9,8 @@
 namespace hpcmon::diagnosis {
 namespace {
 
+constexpr std::size_t kMinGrowthSamples = 4;  // fewer cannot tell setting up from growing
+
 std::int32_t owner_rank(const record::Series& s) {
   std::int32_t rank = -1;
   const auto* end = s.owner.data() + s.owner.size();
@@ -76,8 +78,13 @@ void memory_growth_from_series(const RuleInput& in, Analysis& out) {
   };
   std::vector<Growth> grown;
   for (const auto& s : in.rec.series) {
-    if ((s.owner_kind != "rank" && s.owner_kind != "task") || s.metric != "rss" || s.values.size() < 2) continue;
-    const double first = s.values.front(), peak = *std::max_element(s.values.begin(), s.values.end());
+    if ((s.owner_kind != "rank" && s.owner_kind != "task") || s.metric != "rss" || s.values.size() < kMinGrowthSamples)
+      continue;
+    // Setting up (arrays allocated after MPI_Init) is not growth: the base is the largest value
+    // of the first quarter of the samples, compared with the largest of the last quarter.
+    const std::size_t quarter = (s.values.size() + 3) / 4;
+    const double first = *std::max_element(s.values.begin(), s.values.begin() + quarter);
+    const double peak = *std::max_element(s.values.end() - quarter, s.values.end());
     if (peak - first >= static_cast<double>(t.memory_growth_min_bytes) && peak - first >= t.memory_growth_fraction * first)
       grown.push_back({owner_rank(s), first, peak});
   }
@@ -96,7 +103,7 @@ void memory_growth_from_series(const RuleInput& in, Analysis& out) {
   f.figures = {{"first_bytes", top.first}, {"peak_bytes", top.peak}};
   for (std::size_t i = 0; i < grown.size() && i < 5; ++i)
     f.evidence.push_back(ranks_text({grown[i].rank}) + ": resident memory from " + bytes_text(grown[i].first) +
-                         " at the first sample to " + bytes_text(grown[i].peak));
+                         " in the first quarter of the run to " + bytes_text(grown[i].peak) + " in the last");
   f.suggestion =
       "Memory that keeps growing is often a leak: buffers or MPI requests never freed (MPI_Request_free, "
       "MPI_Type_free, MPI_Comm_free), caches without a bound. Check with valgrind or heaptrack on a short run.";
@@ -194,13 +201,16 @@ void resource_rules(const RuleInput& in, Analysis& out) {
   if (in.profile.ranks.empty())
     out.not_evaluated.push_back("low_cpu, memory_growth: no rank rows (no MPI part)");
   low_cpu(in, out);
+  // Series of four samples or more show growth over time; shorter ones (a run of a few sampling
+  // intervals) leave the high-water comparison.
   const bool rss_series = std::any_of(in.rec.series.begin(), in.rec.series.end(), [](const record::Series& s) {
-    return (s.owner_kind == "rank" || s.owner_kind == "task") && s.metric == "rss";
+    return (s.owner_kind == "rank" || s.owner_kind == "task") && s.metric == "rss" && s.values.size() >= kMinGrowthSamples;
   });
   if (rss_series) {
     memory_growth_from_series(in, out);
   } else {
-    out.not_evaluated.push_back("memory_growth: no resident-memory series; ranks' high-water marks compared instead");
+    out.not_evaluated.push_back(
+        "memory_growth: no resident-memory series of 4 samples or more; ranks' high-water marks compared instead");
     if (in.profile.ranks.size() > 1) memory_high_water_excess(in, out);
   }
   if (in.resources.cores_requested == 0)

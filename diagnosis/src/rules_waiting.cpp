@@ -38,10 +38,11 @@ std::vector<std::string> names(const std::vector<std::pair<std::string, double>>
   return out;
 }
 
-std::string calls_text(const std::vector<std::pair<std::string, double>>& functions) {
+// "MPI_Recv, MPI_Wait" (titles) or, with times, "MPI_Recv 0.400 s, MPI_Wait 0.010 s" (evidence).
+std::string calls_text(const std::vector<std::pair<std::string, double>>& functions, bool with_times = true) {
   std::string out;
   for (std::size_t i = 0; i < functions.size() && i < 3; ++i)
-    out += (i ? ", " : "") + functions[i].first + " " + seconds_text(functions[i].second);
+    out += (i ? ", " : "") + functions[i].first + (with_times ? " " + seconds_text(functions[i].second) : "");
   return out.empty() ? "MPI" : out;
 }
 
@@ -79,7 +80,8 @@ void serialisation(const RuleInput& in, Analysis& out) {
   f.rule = "serialisation";
   f.severity = "warning";
   f.title = "Serialisation on " + ranks_text({culprit->rank}) + ": it works alone for " + seconds_text(excess) +
-            " while " + ranks_text(waiting) + " wait for it in " + calls_text(functions);
+            " while " + ranks_text(waiting) + " wait" + (waiting.size() == 1 ? "s" : "") + " for it in " +
+            calls_text(functions, false);
   f.ranks = {culprit->rank};
   f.affected_ranks = waiting;
   f.calls = names(functions);
@@ -133,7 +135,7 @@ void late_sender(const RuleInput& in, Analysis& out) {
   f.rule = "late_sender";
   f.severity = "warning";
   f.title = ranks_text(waiting) + " wait" + (waiting.size() == 1 ? "s " : " ") + seconds_text(waited) + " in " +
-            calls_text(functions) +
+            calls_text(functions, false) +
             (culprits.empty() ? " for messages that arrive late (sender unknown: no traffic rows)"
                               : " for messages from " + ranks_text(culprits) + " (late sender" +
                                     (culprits.size() == 1 ? ")" : "s)"));
@@ -161,7 +163,8 @@ void late_sender(const RuleInput& in, Analysis& out) {
                               ? ", most likely for " + ranks_text({found->second->rank})
                               : std::string()));
   }
-  f.suggestion = (culprits.empty() ? std::string("Messages arrive late: ") : ranks_text(culprits) + " send late: ") +
+  f.suggestion = (culprits.empty() ? std::string("Messages arrive late: ")
+                                   : ranks_text(culprits) + (culprits.size() == 1 ? " sends late: " : " send late: ")) +
                  "balance the work done before the send, send as soon as the data is ready, and post receives "
                  "early (MPI_Irecv) so the receiver can work until it needs the data (MPI_Wait).";
   out.findings.push_back(std::move(f));

@@ -47,7 +47,8 @@ json step_json(const StepSummary& step) {
               {"merge", step.merge_state},
               {"nodes_reported", step.nodes_reported},
               {"nodes_missing", step.nodes_missing},
-              {"summary", step.summary}};
+              {"summary", step.summary},
+              {"diagnosis", step.diagnosis}};
   return out;
 }
 

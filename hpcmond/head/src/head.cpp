@@ -112,7 +112,7 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   const double interval = config.general.node_sample_interval_s;
   SystemCollector system(interval, static_cast<std::size_t>(3600 / interval) + 1);
   system.start();
-  RecordIndex records(config.hpc.record_dir, config.api.merge_timeout_s, log);
+  RecordIndex records(config.hpc.record_dir, config.api.merge_timeout_s, log, config.diagnosis);
   std::unique_ptr<history::Store> history_store;  // opened (log replayed) before the API answers
   try {
     history_store = open_history(config, log);

@@ -18,6 +18,7 @@
 #include <set>
 #include <tuple>
 
+#include "hpcmon/head/api_diagnosis.hpp"
 #include "hpcmon/store.hpp"
 
 namespace hpcmon::head {
@@ -197,10 +198,11 @@ std::string write_as_owner(const fs::path& record_dir, const fs::path& target, c
 
 }  // namespace
 
-RecordIndex::RecordIndex(fs::path record_dir, double merge_timeout_s, Log& log)
+RecordIndex::RecordIndex(fs::path record_dir, double merge_timeout_s, Log& log, config::Diagnosis diagnosis)
     : record_dir_(std::move(record_dir)),
       merge_timeout_ns_(static_cast<std::int64_t>(merge_timeout_s * 1e9)),
       log_(log),
+      diagnosis_(diagnosis),
       jobs_(std::make_shared<std::vector<JobSummary>>()) {}
 
 bool RecordIndex::refresh(const fs::path& path, FileState& state) {
@@ -407,6 +409,7 @@ void RecordIndex::merge_group(const std::string& group_key, Group& group, std::i
   step.nodes_reported.assign(reported.begin(), reported.end());
   step.nodes_missing.assign(missing.begin(), missing.end());
   step.summary = summary_json(*shown);
+  step.diagnosis = step_diagnosis(*shown, diagnosis_);
   steps_[group_key] = std::move(step);
   step_users_[group_key] = user_name(owner);
   step_info_[group_key] = shown->job;

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hpcmon/config.hpp"
 #include "hpcmon/head/log.hpp"
 #include "hpcmon/record.hpp"
 
@@ -38,6 +39,7 @@ struct StepSummary {
   std::vector<std::string> nodes_reported;
   std::vector<std::string> nodes_missing;
   nlohmann::json summary;         // store::summarize, in API form
+  nlohmann::json diagnosis;       // diagnosis::analyze, in API form (api_diagnosis.hpp)
 };
 
 struct JobSummary {
@@ -62,7 +64,8 @@ using SubmitTimes = std::map<std::pair<std::string, std::string>, std::int64_t>;
 
 class RecordIndex {
  public:
-  RecordIndex(std::filesystem::path record_dir, double merge_timeout_s, Log& log);
+  RecordIndex(std::filesystem::path record_dir, double merge_timeout_s, Log& log,
+              config::Diagnosis diagnosis = {});
   // One pass: reads new or changed files, merges what is due. `now_ns` drives the timeout.
   void scan(std::int64_t now_ns);
   // Newest first (by start).
@@ -93,6 +96,7 @@ class RecordIndex {
   std::filesystem::path record_dir_;
   std::int64_t merge_timeout_ns_;
   Log& log_;
+  config::Diagnosis diagnosis_;  // thresholds of each step's diagnosis
   std::map<std::string, FileState> files_;
   std::map<std::string, Group> groups_;  // dir/stem -> parts
   std::map<std::string, StepSummary> steps_;  // dir/stem -> summary
