@@ -93,7 +93,8 @@ struct PlantedRun {
 };
 
 // One run of diagnosis_program_<name> with the planted values; the record read back.
-PlantedRun run_program(const std::string& name, const std::vector<std::pair<std::string, std::string>>& plant) {
+PlantedRun run_program(const std::string& name, const std::vector<std::pair<std::string, std::string>>& plant,
+                       const fs::path& keep_record = {}) {
   Scratch scratch;
   const fs::path records = scratch.path / "records";
   std::vector<std::pair<std::string, std::string>> env = {{"LD_PRELOAD", HPCMON_PRELOAD},
@@ -113,6 +114,7 @@ PlantedRun run_program(const std::string& name, const std::vector<std::pair<std:
   for (const auto& entry : fs::recursive_directory_iterator(records))
     if (entry.path().extension() == ".h5") found.push_back(entry.path());
   if (found.size() != 1) throw std::runtime_error(name + ": expected one record, output:\n" + slurp(log));
+  if (!keep_record.empty()) fs::copy_file(found.front(), keep_record);
   PlantedRun out;
   out.rec = hpcmon::store::read_record(found.front());
   out.analysis = hpcmon::diagnosis::analyze(out.rec);
@@ -231,6 +233,24 @@ TEST(Planted, allocation) {
   ASSERT_NE(memory, nullptr) << run.text;
   EXPECT_NEAR(memory->quantity, 8.0 * (1ULL << 30), 0.25 * 8.0 * (1ULL << 30)) << run.text;
   EXPECT_EQ(run.analysis.findings.size(), 2u) << run.text;
+}
+
+// `hpcmon report` shows the findings (text and --json) of a planted record.
+TEST(Planted, report) {
+  Scratch scratch;
+  const fs::path record = scratch.path / "late_sender.h5";
+  run_program("late_sender", {{"PLANT_RANK", "1"}, {"PLANT_MS", "400"}}, record);
+  const fs::path text = scratch.path / "report.txt", json = scratch.path / "report.json";
+  const std::vector<std::pair<std::string, std::string>> no_config = {{"HPCMON_CONFIG", (scratch.path / "none.yaml").string()}};
+  ASSERT_EQ(run_command({HPCMON_CLI, "report", record.string()}, no_config, text), 0) << slurp(text);
+  const std::string report = slurp(text);
+  EXPECT_NE(report.find("Findings:\n  1. [late_sender] rank 0 waits"), std::string::npos) << report;
+  EXPECT_NE(report.find("POP efficiency: parallel"), std::string::npos) << report;
+  ASSERT_EQ(run_command({HPCMON_CLI, "report", "--json", record.string()}, no_config, json), 0) << slurp(json);
+  const auto parsed = nlohmann::json::parse(slurp(json));
+  ASSERT_EQ(parsed["diagnosis"]["findings"].size(), 1u) << parsed["diagnosis"].dump(2);
+  EXPECT_EQ(parsed["diagnosis"]["findings"][0]["rule"], "late_sender");
+  EXPECT_EQ(parsed["diagnosis"]["findings"][0]["ranks"], nlohmann::json::array({1}));
 }
 
 }  // namespace
