@@ -14,8 +14,20 @@ base_rootfs_tarball
 
 root=$(mktemp -d "$build/deploy-cache/rootfs.XXXXXX")
 daemon=""
+# Stops a program started with `in_root ... &`: $! is a subshell, then unshare, then the
+# program; signals do not pass down that chain, so every descendant is stopped, deepest first.
+descendants() {
+  local c
+  for c in $(pgrep -P "$1"); do descendants "$c"; echo "$c"; done
+}
+stop_in_root() {
+  local pids
+  pids=$(descendants "$1")
+  [[ -z $pids ]] || kill $pids 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 cleanup() {
-  [[ -z $daemon ]] || kill "$daemon" 2>/dev/null || true
+  [[ -z $daemon ]] || stop_in_root "$daemon"
   rm -rf "$root"
 }
 trap cleanup EXIT
@@ -104,7 +116,7 @@ if [[ -d $root/usr/share/hpcmon/webui ]]; then
   [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/") == 200 ]] || fail "web view not served"
   echo "web view: 200"
 fi
-kill "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=""
+stop_in_root "$daemon"; daemon=""
 
 # The agent starts as root with only the capabilities its unit leaves it (and no new
 # privileges), and makes its socket root's, 0600.
@@ -120,7 +132,7 @@ for p in $(pgrep -f '^/usr/sbin/hpcmond --agent'); do
   [[ $(awk '/^CapEff:/ {print $2}' /proc/$p/status) == 00000000000800cd ]] && agent_pid=$p
 done
 [[ -n $agent_pid ]] || fail "no agent running with exactly the unit's capabilities"
-kill "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=""
+stop_in_root "$daemon"; daemon=""
 echo "agent: 6 capabilities, socket root 0600"
 
 # Reinstalling (the upgrade path) runs the maintainer scripts again without error.
