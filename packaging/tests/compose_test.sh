@@ -102,8 +102,11 @@ for ((i = 0; i < 30; i++)); do
 done
 grep -q '"activeAlertmanagers":\[{"url":"http://alertmanager:9093/api/v2/alerts"}' <<<"$am" ||
   fail "Prometheus has no active Alertmanager: $am"
-"${compose[@]}" exec -T monitoring curl -sf http://alertmanager:9093/api/v2/status > /dev/null ||
-  fail "hpcmond's container cannot reach alertmanager:9093"
+# From the project's network, as hpcmond's container sees it (a throwaway container of the same
+# image: `exec` would leave podman's exec monitor behind for minutes).
+podman run --rm --network "${project}_default" localhost/hpcmon-monitoring:latest \
+  curl -sf http://alertmanager:9093/api/v2/status > /dev/null ||
+  fail "the monitoring network cannot reach alertmanager:9093"
 echo "alertmanager: active in Prometheus, reachable from monitoring"
 
 ps_out=$("${compose[@]}" ps)
