@@ -45,7 +45,7 @@ RankRows summarize_rank(const RankContext& s) {
   host_names(me->node, me->hostname);
   copy(me->cpuset, sizeof me->cpuset, s.cpuset);
   me->numa_node = s.numa_node;
-  me->wall_s = double(now_ns(CLOCK_MONOTONIC) - s.mono0) * 1e-9;
+  me->wall_s = double((s.mono_end ? s.mono_end : now_ns(CLOCK_MONOTONIC)) - s.mono0) * 1e-9;
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   me->user_cpu_s = seconds(u.ru_utime) - seconds(s.usage0.ru_utime);

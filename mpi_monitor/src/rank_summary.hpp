@@ -22,6 +22,7 @@ inline std::int64_t now_ns(clockid_t clock) {
 struct RankContext {
   int rank = 0;
   std::int64_t mono0 = 0;          // CLOCK_MONOTONIC at the end of MPI_Init
+  std::int64_t mono_end = 0;       // at MPI_Finalize entry (0: now); the offset exchange after it waits for every rank
   rusage usage0{};                 // getrusage at the end of MPI_Init
   double ns_per_tick = 0;          // rdtsc calibration over the session
   std::int64_t offset_init_ns = 0, offset_final_ns = 0;

@@ -399,7 +399,11 @@ void session_finish() {
   Session& s = g_session;
   stop_recording(F_MPI_Finalize);
   sampler_stop();  // its last point sees the final tables
+  // Wall time ends here: the offset exchange below waits for the slowest rank, and that wait
+  // is not MPI time of the program (an early rank would look busy, a false imbalance).
+  const std::int64_t finalize_entry_ns = now_ns(CLOCK_MONOTONIC);
   RankContext context = rank_context(s, clock_offset(s));
+  context.mono_end = finalize_entry_ns;
   const std::int64_t end_ns = now_ns(CLOCK_REALTIME);
   RankRows mine = summarize_rank(context);
   add_series(mine);
