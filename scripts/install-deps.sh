@@ -24,7 +24,13 @@ packages=(
   wrk hyperfine
   # TLS test certificates
   openssl
+  # alerting channels tested against the real receivers
+  prometheus-alertmanager python3-aiosmtpd
+  # web view: uPlot and Playwright from npm at build time, Debian's chromium for the browser test
+  nodejs chromium
 )
+# npm: Debian's package, unless the installed nodejs brings its own (NodeSource's does).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

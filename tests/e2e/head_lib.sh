@@ -23,7 +23,9 @@ api:
   agent_token_file: $work/agent.token
 $1
 YAML
-  "$head_bin" --config "$work/head.yaml" >"$work/head.log" 2>&1 &
+  # History and alert state of its own: the defaults are the system's, shared by every daemon.
+  HPCMON_HISTORY__PATH="$work/history" HPCMON_ALERTING__STATE_FILE="$work/alerts.json" \
+    "$head_bin" --config "$work/head.yaml" >"$work/head.log" 2>&1 &
   head_pid=$!
   trap 'kill "$head_pid" 2>/dev/null || true; wait "$head_pid" 2>/dev/null || true' EXIT
   head_url="http://127.0.0.1:$head_port"

@@ -24,7 +24,7 @@ api:
   port: $head_port
   agent_port: $(free_port)
 YAML
-env -u SLURM_CONF "$head_bin" --config "$work/head.yaml" >"$work/head.log" 2>&1 &
+env -u SLURM_CONF HPCMON_ALERTING__STATE_FILE="$work/alerts.json" "$head_bin" --config "$work/head.yaml" >"$work/head.log" 2>&1 &
 pids+=($!)
 
 prom_port="$(free_port)"

@@ -23,7 +23,7 @@ history:
 YAML
 }
 write_config open
-env -u SLURM_CONF "$head_bin" --config "$work/head.yaml" >"$work/head.log" 2>&1 &
+env -u SLURM_CONF HPCMON_ALERTING__STATE_FILE="$work/alerts.json" "$head_bin" --config "$work/head.yaml" >"$work/head.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
 url="http://127.0.0.1:$port/api/v1/jobs"
