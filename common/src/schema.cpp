@@ -3,6 +3,7 @@
 // docs/configuration.md (printed by `hpcmon-config schema`; a test compares them).
 #include "hpcmon/config_schema.hpp"
 #include "hpcmon/event_names.hpp"
+#include "field_builders.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -15,17 +16,7 @@ namespace {
 template <class S, class T>
 Field make_field(std::string_view key, ValueType type, S Config::*section, T S::*member,
                  std::string_view doc) {
-    Field field;
-    field.key = key;
-    field.type = type;
-    field.doc = doc;
-    field.set = [section, member](Config& config, const Value& value) {
-        (config.*section).*member = std::get<T>(value);
-    };
-    field.get = [section, member](const Config& config) -> Value {
-        return (config.*section).*member;
-    };
-    return field;
+    return detail::section_field(key, type, section, member, doc);
 }
 
 template <class S>

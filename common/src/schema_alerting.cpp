@@ -2,6 +2,7 @@
 // reader of alerting.rules, a list of mappings checked key by key with file:line:col errors.
 #include "hpcmon/alerting_config.hpp"
 #include "hpcmon/config_schema.hpp"
+#include "field_builders.hpp"
 #include "structured_keys.hpp"
 
 #include <algorithm>
@@ -13,35 +14,14 @@
 namespace hpcmon::config {
 namespace {
 
+using detail::absolute_file;
+using detail::checked;
+using detail::ranged;
+
 template <class T>
 Field alerting_field(std::string_view key, ValueType type, T Alerting::*member,
                      std::string_view doc) {
-    Field field;
-    field.key = key;
-    field.type = type;
-    field.doc = doc;
-    field.set = [member](Config& config, const Value& value) {
-        config.alerting.*member = std::get<T>(value);
-    };
-    field.get = [member](const Config& config) -> Value { return config.alerting.*member; };
-    return field;
-}
-
-Field ranged(Field field, double min, double max) {
-    field.min = min;
-    field.max = max;
-    return field;
-}
-
-Field checked(Field field, ItemCheck check) {
-    field.check = std::move(check);
-    return field;
-}
-
-std::optional<std::string> absolute_file(std::string_view text) {
-    if (text.empty() || text.front() != '/')
-        return "must be an absolute path, got \"" + std::string(text) + "\"";
-    return std::nullopt;
+    return detail::section_field(key, type, &Config::alerting, member, doc);
 }
 
 std::optional<std::string> empty_or_http_url(std::string_view text) {

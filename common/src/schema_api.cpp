@@ -1,38 +1,18 @@
 // Schema rows of the `api` section: the head daemon's REST listener, its access mode and the
 // periods of its collectors. Kept apart from schema.cpp so the section has one home.
 #include "hpcmon/config_schema.hpp"
+#include "field_builders.hpp"
 
 namespace hpcmon::config {
 namespace {
 
+using detail::absolute_file;
+using detail::checked;
+using detail::ranged;
+
 template <class T>
 Field api_field(std::string_view key, ValueType type, T Api::*member, std::string_view doc) {
-    Field field;
-    field.key = key;
-    field.type = type;
-    field.doc = doc;
-    field.set = [member](Config& config, const Value& value) {
-        config.api.*member = std::get<T>(value);
-    };
-    field.get = [member](const Config& config) -> Value { return config.api.*member; };
-    return field;
-}
-
-Field ranged(Field field, double min, double max) {
-    field.min = min;
-    field.max = max;
-    return field;
-}
-
-Field checked(Field field, ItemCheck check) {
-    field.check = std::move(check);
-    return field;
-}
-
-std::optional<std::string> absolute_file(std::string_view text) {
-    if (text.empty() || text.front() != '/')
-        return "must be an absolute path, got \"" + std::string(text) + "\"";
-    return std::nullopt;
+    return detail::section_field(key, type, &Config::api, member, doc);
 }
 
 std::optional<std::string> empty_or_absolute_file(std::string_view text) {

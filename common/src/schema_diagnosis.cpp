@@ -1,6 +1,7 @@
 // Schema rows of the `diagnosis` section: the thresholds of the job diagnosis (diagnosis/,
 // docs/diagnosis.md). Kept apart from schema.cpp so the section has one home.
 #include "hpcmon/config_schema.hpp"
+#include "field_builders.hpp"
 
 namespace hpcmon::config {
 namespace {
@@ -8,17 +9,7 @@ namespace {
 template <class T>
 Field diagnosis_field(std::string_view key, ValueType type, T Diagnosis::*member, double min,
                       double max, std::string_view doc) {
-    Field field;
-    field.key = key;
-    field.type = type;
-    field.doc = doc;
-    field.min = min;
-    field.max = max;
-    field.set = [member](Config& config, const Value& value) {
-        config.diagnosis.*member = std::get<T>(value);
-    };
-    field.get = [member](const Config& config) -> Value { return config.diagnosis.*member; };
-    return field;
+    return detail::ranged(detail::section_field(key, type, &Config::diagnosis, member, doc), min, max);
 }
 
 Field fraction(std::string_view key, double Diagnosis::*member, std::string_view doc) {

@@ -3,25 +3,16 @@
 #include <charconv>
 
 #include "hpcmon/config_schema.hpp"
+#include "field_builders.hpp"
 
 namespace hpcmon::config {
 namespace {
 
+using detail::ranged;
+
 template <class T>
 Field history_field(std::string_view key, ValueType type, T History::*member, std::string_view doc) {
-    Field field;
-    field.key = key;
-    field.type = type;
-    field.doc = doc;
-    field.set = [member](Config& config, const Value& value) { config.history.*member = std::get<T>(value); };
-    field.get = [member](const Config& config) -> Value { return config.history.*member; };
-    return field;
-}
-
-Field ranged(Field field, double min, double max) {
-    field.min = min;
-    field.max = max;
-    return field;
+    return detail::section_field(key, type, &Config::history, member, doc);
 }
 
 // Seconds of "30s", "1m", "2h", "7d", "1w", "5y" (365 days); nothing on bad text.
