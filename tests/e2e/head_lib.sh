@@ -5,9 +5,11 @@ head_bin="${HPCMON_HEAD_BIN:?HPCMON_HEAD_BIN not set}"
 
 free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start_head EXTRA_API_YAML: writes $work/head.yaml and starts the daemon; sets $head_url.
+# start_head EXTRA_API_YAML: writes $work/head.yaml and starts the daemon; sets $head_url and
+# $head_agent_port (the agents' listener, for an agent's head_url).
 start_head() {
   head_port="$(free_port)"
+  head_agent_port="$(free_port)"
   cat >"$work/head.yaml" <<YAML
 general:
   node_sample_interval_s: 0.5
@@ -15,7 +17,7 @@ hpc:
   record_dir: $records
 api:
   port: $head_port
-  agent_port: $(free_port)
+  agent_port: $head_agent_port
   record_scan_interval_s: 0.5
   slurm_poll_interval_s: 0.5
   merge_timeout_s: 2

@@ -31,11 +31,9 @@ alerting:
       threshold: 0
       for: 1s
       severity: warning
-      description: \"load {{ \$value }} on {{ \$labels.node }}\"
-history:
-  path: $work/history"
-agent_port="$(sed -nE 's/^  agent_port: ([0-9]+)$/\1/p' "$work/head.yaml")"
-start_agent "  head_url: http://127.0.0.1:$agent_port
+      description: \"load {{ \$value }} on {{ \$labels.node }}\""
+# head_lib.sh gives the daemon a history folder of its own under $work.
+start_agent "  head_url: http://127.0.0.1:$head_agent_port
   token_file: $work/agent.token
   push_interval_s: 0.5"
 use_agent_plugin

@@ -20,11 +20,9 @@ start_head "alerting:
   state_file: $work/alerts.json
   evaluation_interval_s: 0.2
   job_memory_fraction: 0.8
-  disabled_builtins: [NodeDown, NodeCpuHigh, NodeMemoryHigh, NodeDiskFull, JobIdle, RecordMissing]
-history:
-  path: $work/history"
-agent_port="$(sed -nE 's/^  agent_port: ([0-9]+)$/\1/p' "$work/head.yaml")"
-start_agent "  head_url: http://127.0.0.1:$agent_port
+  disabled_builtins: [NodeDown, NodeCpuHigh, NodeMemoryHigh, NodeDiskFull, JobIdle, RecordMissing]"
+# head_lib.sh gives the daemon a history folder of its own under $work.
+start_agent "  head_url: http://127.0.0.1:$head_agent_port
   token_file: $work/agent.token
   push_interval_s: 0.3"
 use_agent_plugin
@@ -45,7 +43,8 @@ timeout 90 srun -n1 --mem=200M -J alerts-memory /usr/bin/python3 -c \
 srun_pid=$!
 job=""
 for _ in $(seq 100); do
-  job="$(job_id_named alerts-memory)"
+  # Only a live job: an earlier run's job of the same name may still be in slurmctld.
+  job="$(squeue -h -n alerts-memory -t PENDING,RUNNING -o %i | sort -n | tail -1)"
   [[ -n "$job" ]] && break
   sleep 0.1
 done
