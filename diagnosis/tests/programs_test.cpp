@@ -22,10 +22,13 @@
 
 #include "hpcmon/diagnosis.hpp"
 #include "hpcmon/store.hpp"
+#include "run_command.hpp"
 
 namespace fs = std::filesystem;
 using hpcmon::diagnosis::Analysis;
 using hpcmon::diagnosis::Finding;
+using hpcmon::workloads::CommandEnv;
+using hpcmon::workloads::run_command;
 
 namespace {
 
@@ -43,48 +46,6 @@ struct Scratch {
     fs::remove_all(path, ignored);
   }
 };
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs argv with extra environment variables; returns the exit code, output in `log`.
-int run_command(const std::vector<std::string>& argv, const std::vector<std::pair<std::string, std::string>>& env,
-        const fs::path& log) {
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    // The ranks at the highest priority, in a scheduling group of their own (Linux autogroups
-    // share the CPU per session, so nice alone does nothing against other sessions): on a shared
-    // 2-core machine other processes' time slices would be measured as waits and idle time,
-    // noise far above the planted effects. Without the privilege the run goes on unchanged.
-    setsid();
-    if (const int group = open("/proc/self/autogroup", O_WRONLY); group >= 0) {
-      (void)!write(group, "-20", 3);
-      close(group);
-    }
-    (void)setpriority(PRIO_PROCESS, 0, -20);
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int null = open("/dev/null", O_RDONLY);
-    if (out < 0 || null < 0) _exit(126);
-    dup2(null, 0);
-    dup2(out, 1);
-    dup2(out, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) throw std::runtime_error("waitpid failed");
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 struct PlantedRun {
   hpcmon::record::JobRecord rec;
@@ -107,13 +68,17 @@ PlantedRun run_program(const std::string& name, const std::vector<std::pair<std:
     argv.insert(argv.end(), {"-x", p.first});
   }
   argv.push_back(std::string(HPCMON_DIAGNOSIS_PROGRAM_DIR) + "/diagnosis_program_" + name);
-  const fs::path log = scratch.path / "output";
-  const int code = run_command(argv, env, log);
-  if (code != 0) throw std::runtime_error(name + " exited with " + std::to_string(code) + ":\n" + slurp(log));
+  // The ranks in a session of their own at the highest priority: on a shared 2-core machine
+  // other processes' time slices would be measured as waits and idle time, noise far above the
+  // planted effects.
+  const auto result = run_command(argv, CommandEnv{env, {}, true}, scratch.path);
+  const std::string log = result.out + result.err;
+  if (result.exit_code != 0)
+    throw std::runtime_error(name + " exited with " + std::to_string(result.exit_code) + ":\n" + log);
   std::vector<fs::path> found;
   for (const auto& entry : fs::recursive_directory_iterator(records))
     if (entry.path().extension() == ".h5") found.push_back(entry.path());
-  if (found.size() != 1) throw std::runtime_error(name + ": expected one record, output:\n" + slurp(log));
+  if (found.size() != 1) throw std::runtime_error(name + ": expected one record, output:\n" + log);
   if (!keep_record.empty()) fs::copy_file(found.front(), keep_record);
   PlantedRun out;
   out.rec = hpcmon::store::read_record(found.front());
@@ -240,14 +205,15 @@ TEST(Planted, report) {
   Scratch scratch;
   const fs::path record = scratch.path / "late_sender.h5";
   run_program("late_sender", {{"PLANT_RANK", "1"}, {"PLANT_MS", "400"}}, record);
-  const fs::path text = scratch.path / "report.txt", json = scratch.path / "report.json";
-  const std::vector<std::pair<std::string, std::string>> no_config = {{"HPCMON_CONFIG", (scratch.path / "none.yaml").string()}};
-  ASSERT_EQ(run_command({HPCMON_CLI, "report", record.string()}, no_config, text), 0) << slurp(text);
-  const std::string report = slurp(text);
+  const CommandEnv no_config{{{"HPCMON_CONFIG", (scratch.path / "none.yaml").string()}}, {}};
+  const auto text = run_command({HPCMON_CLI, "report", record.string()}, no_config, scratch.path);
+  ASSERT_EQ(text.exit_code, 0) << text.out << text.err;
+  const std::string report = text.out;
   EXPECT_NE(report.find("Findings:\n  1. [late_sender] rank 0 waits"), std::string::npos) << report;
   EXPECT_NE(report.find("POP efficiency: parallel"), std::string::npos) << report;
-  ASSERT_EQ(run_command({HPCMON_CLI, "report", "--json", record.string()}, no_config, json), 0) << slurp(json);
-  const auto parsed = nlohmann::json::parse(slurp(json));
+  const auto json = run_command({HPCMON_CLI, "report", "--json", record.string()}, no_config, scratch.path);
+  ASSERT_EQ(json.exit_code, 0) << json.out << json.err;
+  const auto parsed = nlohmann::json::parse(json.out);
   ASSERT_EQ(parsed["diagnosis"]["findings"].size(), 1u) << parsed["diagnosis"].dump(2);
   EXPECT_EQ(parsed["diagnosis"]["findings"][0]["rule"], "late_sender");
   EXPECT_EQ(parsed["diagnosis"]["findings"][0]["ranks"], nlohmann::json::array({1}));

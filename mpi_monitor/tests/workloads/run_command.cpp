@@ -1,6 +1,7 @@
 #include "run_command.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +32,16 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandEnv
   if (pid == 0) {
     // Child: only async-signal-safe work would be strictly correct after fork in a threaded
     // parent; the test process is single-threaded, so setenv and friends are fine here.
+    if (env.own_session_high_priority) {
+      // Linux autogroups share the CPU per session, so nice alone does nothing against other
+      // sessions; without the privilege the run goes on unchanged.
+      setsid();
+      if (const int group = open("/proc/self/autogroup", O_WRONLY); group >= 0) {
+        (void)!write(group, "-20", 3);
+        close(group);
+      }
+      (void)setpriority(PRIO_PROCESS, 0, -20);
+    }
     for (const auto& name : env.unset) unsetenv(name.c_str());
     for (const auto& [name, value] : env.set) setenv(name.c_str(), value.c_str(), 1);
     const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
