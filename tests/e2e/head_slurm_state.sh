@@ -36,8 +36,14 @@ seen_within "$(echo "2*$interval + 0.3" | bc)" '"DRAIN" not in d["data"]["nodes"
   || fail "resume not seen: $out"
 
 # A running job with its allocation, then its end.
-job="$(sbatch --parsable -J head-e2e --wrap 'sleep 3')"
-seen_within 10 "any(j['job'] == '$job' and j['state'] == 'running' for j in d['data']['jobs'])" /api/v1/jobs \
+job="$(sbatch --parsable -J head-e2e --wrap 'sleep 5')"
+# Slurm first (it may take a scheduling pass), then the API within two polling intervals.
+for _ in $(seq 300); do
+  [[ "$(job_field "$job" JobState)" == RUNNING ]] && break
+  sleep 0.1
+done
+[[ "$(job_field "$job" JobState)" == RUNNING ]] || fail "Slurm did not start job $job: $(scontrol -o show job "$job")"
+seen_within "$(echo "2*$interval + 0.3" | bc)" "any(j['job'] == '$job' and j['state'] == 'running' for j in d['data']['jobs'])" /api/v1/jobs \
   || fail "job $job not running in the API: $out"
 one="$(api "/api/v1/jobs/$job")"
 [[ "$(jget "$one" 'd["data"]["node_list"]')" == "$(job_field "$job" NodeList)" ]] || fail "node list differs: $one"
