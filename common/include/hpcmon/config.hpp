@@ -169,6 +169,38 @@ struct History {
     bool operator==(const History&) const = default;
 };
 
+// The accounting database (slurmdbd's MariaDB/MySQL) as the head daemon watches it
+// (docs/accounting-db.md): its own least-privilege connection, the slow log it follows, the
+// development database of `hpcmon db try-index`, and when a query pattern becomes a finding.
+struct AccountingDb {
+    bool enabled = false;
+    std::string host = "127.0.0.1";
+    std::int64_t port = 3306;
+    std::string socket;                    // non-empty: a unix socket instead of host:port
+    std::string user = "hpcmon";           // the daemon's own read-only account, never slurmdbd's
+    std::string password_file = "/etc/hpcmon/accounting_db.password";  // mode 0600
+    std::string database = "slurm_acct_db";
+    double interval_s = 30.0;
+    std::string slow_log;                  // MariaDB's slow log; empty: not followed
+    std::string slow_log_state = "/var/lib/hpcmon/slow_log.state";
+    std::int64_t slow_log_read_max_bytes = 64 * 1024 * 1024;  // per round
+    std::string dev_host = "127.0.0.1";    // try-index: a development server, never the live one
+    std::int64_t dev_port = 3306;
+    std::string dev_socket;
+    std::string dev_user = "hpcmon_dev";
+    std::string dev_password_file = "/etc/hpcmon/accounting_dev.password";
+    std::string dev_schema = "slurm_acct_db_dev";
+    std::int64_t max_fingerprints = 5000;  // bounded memory of the analysis
+    std::int64_t top_fingerprints = 20;
+    double slow_query_s = 1.0;
+    std::int64_t full_scan_min_rows_examined = 10000;
+    double full_scan_examined_per_sent = 100.0;
+    std::int64_t n_plus_one_min_count = 10;
+    double n_plus_one_window_s = 10.0;
+    std::int64_t unbounded_rows_sent = 10000;
+    bool operator==(const AccountingDb&) const = default;
+};
+
 struct Config {
     General general;
     System system;
@@ -178,6 +210,7 @@ struct Config {
     Diagnosis diagnosis;
     Alerting alerting;
     History history;
+    AccountingDb accounting_db;
     std::string source;                      // file (or name) it came from; "(defaults)"
     std::vector<std::string> env_overrides;  // HPCMON_* variables applied, sorted
     bool operator==(const Config&) const = default;
