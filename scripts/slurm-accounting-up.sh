@@ -10,7 +10,8 @@
 # The slow log keeps EVERY statement (long_query_time=0): a test setting, never a production one.
 # MariaDB accounts: root (unix socket of DIR only), `slurm` (slurmdbd, ALL on slurm_acct_db),
 # `hpcmon` (the monitor: PROCESS + SELECT on performance_schema, nothing on slurm_acct_db),
-# `hpcmon_dev` (hpcmon db try-index: SELECT on slurm_acct_db, ALL on hpcmon_dev_% schemas).
+# `hpcmon_dev` (hpcmon db try-index: SELECT on slurm_acct_db, ALL on hpcmon_dev_% and
+# slurm_acct_db_dev% schemas, the copies it makes).
 set -euo pipefail
 
 dir="${1:?usage: slurm-accounting-up.sh DIR}"
@@ -142,6 +143,8 @@ GRANT SELECT ON slurm_acct_db.* TO 'hpcmon_dev'@'127.0.0.1';
 GRANT SELECT ON slurm_acct_db.* TO 'hpcmon_dev'@'localhost';
 GRANT ALL ON \`hpcmon\_dev\_%\`.* TO 'hpcmon_dev'@'127.0.0.1';
 GRANT ALL ON \`hpcmon\_dev\_%\`.* TO 'hpcmon_dev'@'localhost';
+GRANT ALL ON \`slurm\_acct\_db\_dev%\`.* TO 'hpcmon_dev'@'127.0.0.1';
+GRANT ALL ON \`slurm\_acct\_db\_dev%\`.* TO 'hpcmon_dev'@'localhost';
 EOF
 
 wait "$slurm_up" || { echo "slurm-accounting-up: slurm-up.sh failed" >&2; exit 1; }
