@@ -258,6 +258,7 @@ Section make_api_section();  // src/schema_api.cpp
 Section make_alerting_section();  // src/schema_alerting.cpp
 Section make_history_section();   // src/schema_history.cpp
 Section make_diagnosis_section();  // src/schema_diagnosis.cpp
+Section make_scheduler_section();  // src/schema_scheduler.cpp
 Section make_accounting_db_section();  // src/schema_accounting_db.cpp
 
 const std::vector<Section>& schema() {
@@ -265,7 +266,7 @@ const std::vector<Section>& schema() {
                                                   make_hpc_section(), make_agent_section(),
                                                   make_api_section(), make_alerting_section(),
                                                   make_diagnosis_section(), make_accounting_db_section(),
-                                                  make_history_section()};
+                                                  make_scheduler_section(), make_history_section()};
     return sections;
 }
 

@@ -201,6 +201,22 @@ struct AccountingDb {
     bool operator==(const AccountingDb&) const = default;
 };
 
+// The scheduler's RPC statistics in the head daemon (docs/scheduler.md): how often they are
+// read and the thresholds of the built-in scheduler alert rules.
+struct Scheduler {
+    bool enabled = true;
+    double interval_s = 30.0;
+    bool slurmdbd = true;                 // also slurmdbd's, when Slurm accounts through it
+    double rpc_latency_max_s = 1.0;       // SchedulerRpcSlow
+    std::int64_t agent_queue_max = 100;   // SchedulerAgentQueueGrowing ...
+    double agent_queue_for_s = 300.0;     // ... held this long
+    double user_share_max = 0.5;          // SchedulerUserFlooding ...
+    double user_rate_min = 10.0;          // ... at this many RPCs/s or more
+    double backfill_cycle_max_s = 30.0;   // SchedulerBackfillSlow
+    double alert_for_s = 60.0;            // for the slow-RPC, flooding and backfill rules
+    bool operator==(const Scheduler&) const = default;
+};
+
 struct Config {
     General general;
     System system;
@@ -210,6 +226,7 @@ struct Config {
     Diagnosis diagnosis;
     Alerting alerting;
     History history;
+    Scheduler scheduler;
     AccountingDb accounting_db;
     std::string source;                      // file (or name) it came from; "(defaults)"
     std::vector<std::string> env_overrides;  // HPCMON_* variables applied, sorted
