@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   add_merge(app, run);
   add_validate(app, run);
   add_jobs(app, run);
+  add_db(app, run);
+  add_memprof(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,118 @@
+// Call sites: the return addresses of the allocating call, taken with libgcc's unwinder
+// (_Unwind_Backtrace: on glibc >= 2.35 it finds unwind tables through _dl_find_object, without
+// locks or allocation), the preload's own frames dropped, deduplicated in a lock-free
+// open-addressing table of kSiteCapacity stacks.
+#include <elf.h>
+#include <link.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <unwind.h>
+
+#include "state.hpp"
+
+extern "C" const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
+
+namespace hpcmon::mem {
+
+std::atomic<uint64_t> sites_dropped{0};
+
+namespace {
+
+Site* sites = nullptr;  // mmap'ed at initialisation
+uintptr_t self_begin = 0, self_end = 0;
+
+// The preload's own executable range, from its program headers (no libc call).
+void find_self_range() {
+  const auto* base = reinterpret_cast<const char*>(&__ehdr_start);
+  const auto* phdrs = reinterpret_cast<const ElfW(Phdr)*>(base + __ehdr_start.e_phoff);
+  uintptr_t lowest_vaddr = UINTPTR_MAX;
+  for (int i = 0; i < __ehdr_start.e_phnum; ++i)
+    if (phdrs[i].p_type == PT_LOAD && phdrs[i].p_vaddr < lowest_vaddr) lowest_vaddr = phdrs[i].p_vaddr;
+  const uintptr_t bias = reinterpret_cast<uintptr_t>(base) - (lowest_vaddr & ~uintptr_t{0xfff});
+  self_begin = UINTPTR_MAX;
+  for (int i = 0; i < __ehdr_start.e_phnum; ++i) {
+    if (phdrs[i].p_type != PT_LOAD || !(phdrs[i].p_flags & PF_X)) continue;
+    const uintptr_t begin = bias + phdrs[i].p_vaddr, end = begin + phdrs[i].p_memsz;
+    if (begin < self_begin) self_begin = begin;
+    if (end > self_end) self_end = end;
+  }
+}
+
+struct Capture {
+  uintptr_t* frames;
+  int count;
+  int max;
+};
+
+_Unwind_Reason_Code on_frame(_Unwind_Context* context, void* arg) {
+  auto* capture = static_cast<Capture*>(arg);
+  const uintptr_t ip = _Unwind_GetIP(context);
+  if (ip == 0) return _URC_END_OF_STACK;
+  if (capture->count == 0 && ip >= self_begin && ip < self_end) return _URC_NO_REASON;
+  capture->frames[capture->count++] = ip;
+  return capture->count >= capture->max ? _URC_END_OF_STACK : _URC_NO_REASON;
+}
+
+uint64_t hash_frames(const uintptr_t* frames, int count) {
+  uint64_t h = 0xcbf29ce484222325ull ^ static_cast<uint64_t>(count);
+  for (int i = 0; i < count; ++i) h = (h ^ frames[i]) * 0x100000001b3ull;
+  h ^= h >> 31;
+  return h < 2 ? h + 2 : h;  // 0 and 1 are slot states
+}
+
+bool same_frames(const Site& site, const uintptr_t* frames, int count) {
+  if (static_cast<int>(site.depth) != count) return false;
+  for (int i = 0; i < count; ++i)
+    if (site.frames[i] != frames[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+void initialize_sites() {
+  find_self_range();
+  void* p = reinterpret_cast<void*>(syscall(SYS_mmap, nullptr, kSiteCapacity * sizeof(Site),
+                                            PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  sites = p == MAP_FAILED ? nullptr : static_cast<Site*>(p);
+}
+
+Site* site_table() { return sites; }
+
+uint32_t capture_site(uint64_t size) {
+  if (settings.depth == 0 || sites == nullptr) return 0;
+  uintptr_t frames[kMaxDepth];
+  Capture capture{frames, 0, settings.depth};
+  _Unwind_Backtrace(on_frame, &capture);
+  if (capture.count == 0) return 0;
+  const uint64_t h = hash_frames(frames, capture.count);
+  const uint64_t mask = kSiteCapacity - 1;
+  // Slot 0 means "no site": the table starts at 1.
+  for (uint64_t probe = 0, i = h & mask; probe < kSiteCapacity; ++probe, i = (i + 1) & mask) {
+    if (i == 0) continue;
+    Site& site = sites[i];
+    uint64_t state = site.hash.load(std::memory_order_acquire);
+    if (state == 0) {
+      if (site.hash.compare_exchange_strong(state, 1, std::memory_order_acquire)) {
+        site.depth = static_cast<uint32_t>(capture.count);
+        for (int f = 0; f < capture.count; ++f) site.frames[f] = frames[f];
+        site.hash.store(h, std::memory_order_release);
+        state = h;
+      }
+    }
+    // Another thread is writing this slot: wait a bounded time (it may have been forked away).
+    for (int spin = 0; state == 1 && spin < 100000; ++spin) {
+      __builtin_ia32_pause();
+      state = site.hash.load(std::memory_order_acquire);
+    }
+    if (state == h && same_frames(site, frames, capture.count)) {
+      site.allocs.fetch_add(1, std::memory_order_relaxed);
+      site.bytes.fetch_add(size, std::memory_order_relaxed);
+      return static_cast<uint32_t>(i);
+    }
+  }
+  sites_dropped.fetch_add(1, std::memory_order_relaxed);
+  return 0;
+}
+
+}  // namespace hpcmon::mem
