@@ -26,6 +26,7 @@ Rule builtin(std::string name, std::string metric, std::string scope, std::strin
 std::vector<Rule> builtin_rules(const config::Config& config) {
   const auto& a = config.alerting;
   const auto& s = config.system;
+  const auto& c = config.scheduler;
   return {
       builtin("NodeDown", "node.up", "node", "<", 1, 0, "critical",
               "node {{ $labels.node }} is down: {{ $labels.reason }}"),
@@ -49,6 +50,16 @@ std::vector<Rule> builtin_rules(const config::Config& config) {
               "warning", "step {{ $labels.job }}.{{ $labels.step }} at {{ $value }} of its memory limit on {{ $labels.node }}"),
       builtin("RecordMissing", "job.record_missing", "job", ">", 0, 0, "warning",
               "record of {{ $labels.job }}.{{ $labels.step }} missing: {{ $labels.reason }}"),
+      // The scheduler's RPC statistics (docs/scheduler.md), thresholds in the scheduler section.
+      builtin("SchedulerRpcSlow", "scheduler.rpc_latency_s", "cluster", ">", c.rpc_latency_max_s, c.alert_for_s,
+              "warning", "{{ $labels.daemon }} took {{ $value }} s per {{ $labels.rpc }} call"),
+      builtin("SchedulerAgentQueueGrowing", "scheduler.agent_queue_size", "cluster", ">",
+              static_cast<double>(c.agent_queue_max), c.agent_queue_for_s, "warning",
+              "slurmctld's agent queue holds {{ $value }} requests"),
+      builtin("SchedulerUserFlooding", "scheduler.user_rpc_share", "cluster", ">", c.user_share_max, c.alert_for_s,
+              "warning", "user {{ $labels.user }} sent {{ $value }} of {{ $labels.daemon }}'s RPCs"),
+      builtin("SchedulerBackfillSlow", "scheduler.backfill_last_cycle_s", "cluster", ">", c.backfill_cycle_max_s,
+              c.alert_for_s, "warning", "the last backfill cycle took {{ $value }} s"),
   };
 }
 

@@ -8,6 +8,7 @@
 #include "hpcmon/head/api_alerts.hpp"
 #include "hpcmon/head/api_history.hpp"
 #include "hpcmon/head/api_record.hpp"
+#include "hpcmon/head/api_scheduler.hpp"
 #include "hpcmon/head/params.hpp"
 #include "hpcmon/head/static_files.hpp"
 
@@ -338,6 +339,7 @@ void register_routes(Router& router, Services& services) {
   });
 
   register_alert_routes(router, services);
+  register_scheduler_routes(router, services);
 
   router.get("/api/v1/jobs", [s](const Request& request) { return list_jobs(*s, request); });
   router.get_prefix("/api/v1/jobs/", [s](const Request& request) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "hpcmon/head/api_scheduler.hpp"
 #include "hpcmon/head/params.hpp"
 
 namespace hpcmon::head {
@@ -42,6 +43,7 @@ std::vector<Sample> HeadMetricSource::collect(std::int64_t now_ns) {
   head_samples(now_ns, out);
   agent_samples(now_ns, out);
   record_samples(now_ns, out);
+  for (auto& sample : scheduler_alert_samples(services_)) out.push_back(std::move(sample));
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "hpcmon/head/api.hpp"
 #include "hpcmon/head/api_history.hpp"
 #include "hpcmon/head/api_alerts.hpp"
+#include "hpcmon/head/api_scheduler.hpp"
 
 namespace hpcmon::head {
 namespace {
@@ -149,6 +150,7 @@ std::string prometheus_text(const Services& services) {
   }
   out += history_exposition(services);
   out += alerts_prometheus_text(services);
+  out += scheduler_prometheus_text(services);
   return out;
 }
 

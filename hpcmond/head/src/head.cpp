@@ -12,6 +12,7 @@
 #include "hpcmon/head/api_alerts.hpp"
 #include "hpcmon/head/api_history.hpp"
 #include "hpcmon/head/params.hpp"
+#include "hpcmon/head/scheduler_stats.hpp"
 #include "hpcmon/head/slurm_collector.hpp"
 #include "hpcmon/head/static_files.hpp"
 
@@ -140,6 +141,12 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   Services services{short_host_name(), slurm ? slurm->cluster() : "local", system, records,
                     slurm.get(), &agents, access};
   services.history = history_store.get();
+  // The scheduler's RPC statistics: read before alerting starts, so its rules see them.
+  std::unique_ptr<SchedulerCollector> scheduler;
+  if (slurm && config.scheduler.enabled) {
+    scheduler = std::make_unique<SchedulerCollector>(config.scheduler, slurm->cluster(), history_store.get(), log);
+    services.scheduler = scheduler.get();
+  }
   // Alert states are restored before the API answers, so no restart shows an empty list.
   std::unique_ptr<Alerting> alerting;
   if (config.alerting.enabled) alerting = std::make_unique<Alerting>(config, services, log);
@@ -174,6 +181,9 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   scanner_handle = &scanner;
   std::unique_ptr<Periodic> poller;
   if (slurm) poller = std::make_unique<Periodic>(config.api.slurm_poll_interval_s, [&] { slurm->poll(); });
+  std::unique_ptr<Periodic> scheduler_reader;
+  if (scheduler)
+    scheduler_reader = std::make_unique<Periodic>(config.scheduler.interval_s, [&] { scheduler->collect_once(); });
 
   while (!stop.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -194,6 +204,7 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   alerting.reset();
   scanner_handle = nullptr;
   poller.reset();
+  scheduler_reader.reset();
   system.stop();
   return 0;
 }

@@ -25,6 +25,7 @@ class Store;  // hpcmon/history.hpp
 namespace hpcmon::head {
 
 class Alerting;  // api_alerts.hpp
+class SchedulerCollector;  // scheduler_stats.hpp
 
 // What the Slurm collector offers the API (null when Slurm is not reachable).
 class ClusterView {
@@ -52,6 +53,7 @@ struct Services {
   const std::atomic<std::uint64_t>* requests = nullptr;
   history::Store* history = nullptr;  // null: history.enabled is false (api_history.hpp)
   Alerting* alerting = nullptr;  // null: alerting.enabled is false
+  const SchedulerCollector* scheduler = nullptr;  // null: no Slurm, or scheduler.enabled is false
 };
 
 // Every read and human route of docs/api.md (the API listener). `services` must outlive
