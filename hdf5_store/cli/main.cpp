@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add_validate(app, run);
   add_jobs(app, run);
   add_db(app, run);
+  add_db(app, run);
   add_memprof(app, run);
   try {
     app.parse(argc, argv);
