@@ -79,13 +79,17 @@ Analysis analyse(const Profile& profile) {
   Analysis a;
   Symboliser symbols(profile.maps);
   std::map<std::string, LibraryLeaks> libraries;
-  // Leaks of the same user frame reached through different outer stacks are one site.
-  std::map<std::pair<std::string, uint64_t>, LeakSite> user_sites;
+  // Leaks of the same source line (or, without line information, the same return address)
+  // reached through different stacks are one site: an unrolled loop has several call
+  // instructions on one line.
+  std::map<std::string, LeakSite> user_sites;
   for (const SiteRecord& site : profile.sites) {
     LeakSite leak = attribute(site, profile.exe, symbols);
     if (site.leak_count > 0) {
       if (leak.user) {
-        auto key = std::make_pair(leak.frame.module, leak.frame.address);
+        const std::string key = leak.frame.module + "\n" + leak.frame.function + "\n" +
+                                (leak.frame.file.empty() ? std::to_string(leak.frame.address)
+                                                         : leak.frame.file + ":" + std::to_string(leak.frame.line));
         auto [it, fresh] = user_sites.try_emplace(key, leak);
         if (!fresh) {
           it->second.count += leak.count;

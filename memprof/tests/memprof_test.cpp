@@ -1,0 +1,296 @@
+// Runs real programs under LD_PRELOAD=libhpcmon_mem.so and checks what their profiles say:
+// planted leaks attributed by function name with exact counts and bytes, every interposed entry
+// point counted exactly, the bootstrap path, four threads, C++ new, and an MPI program under
+// both preloads with real mpirun (Open MPI's own leaks never in the user's list).
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hpcmon/memprof_report.hpp"
+
+namespace fs = std::filesystem;
+using namespace hpcmon::mem;
+
+namespace {
+
+const std::string kBin = HPCMON_MEMPROF_BIN_DIR;
+const std::string kPreload = HPCMON_MEMPROF_PRELOAD;
+
+struct ScratchDir {
+  fs::path path;
+  ScratchDir() {
+    std::string templ = (fs::temp_directory_path() / "hpcmon-memprof-XXXXXX").string();
+    if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path = templ;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+};
+
+// Runs argv with this process's environment minus LD_PRELOAD and HPCMON_*, plus `env`.
+RunResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, const fs::path& scratch) {
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const std::string key = entry.substr(0, entry.find('='));
+    if (key == "LD_PRELOAD" || key.starts_with("HPCMON_") || env.count(key)) continue;
+    environment.push_back(entry);
+  }
+  for (const auto& [k, v] : env) environment.push_back(k + "=" + v);
+  const fs::path out_file = scratch / "stdout.txt";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 1);
+    std::vector<char*> args, envp;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    for (const auto& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    execve(args[0], args.data(), envp.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream in(out_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  r.out = text.str();
+  return r;
+}
+
+std::vector<Profile> profiles_in(const fs::path& dir) {
+  std::vector<Profile> found;
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().extension() == ".memprof") found.push_back(read_profile(entry.path()));
+  return found;
+}
+
+// The one profile of `program` in `dir` (other processes, such as mpirun, write their own).
+std::vector<Profile> profiles_of(const fs::path& dir, const std::string& program) {
+  std::vector<Profile> mine;
+  for (auto& p : profiles_in(dir))
+    if (fs::path(p.exe).filename() == program) mine.push_back(std::move(p));
+  return mine;
+}
+
+Profile run_profiled(const std::string& program, const std::map<std::string, std::string>& extra, const ScratchDir& dir,
+                     const std::string& expected_out) {
+  std::map<std::string, std::string> env = extra;
+  env["HPCMON_OUTPUT_DIR"] = dir.path.string();
+  if (!env.count("LD_PRELOAD")) env["LD_PRELOAD"] = kPreload;
+  const RunResult r = run({kBin + "/" + program}, env, dir.path);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, expected_out);
+  auto mine = profiles_of(dir.path, program);
+  if (mine.size() != 1) throw std::runtime_error("expected one profile of " + program + ", found " + std::to_string(mine.size()));
+  return mine.front();
+}
+
+const LeakSite* user_leak_in(const Analysis& a, const std::string& function) {
+  const LeakSite* found = nullptr;
+  for (const auto& s : a.user_leaks)
+    if (s.frame.function == function) {
+      if (found != nullptr) ADD_FAILURE() << "two leak sites in " << function;
+      found = &s;
+    }
+  return found;
+}
+
+uint64_t size_class_count(const Profile& p, int k) {
+  for (const auto& c : p.size_classes)
+    if (c.size_class == k) return c.count;
+  return 0;
+}
+
+TEST(Preload, PlantedLeakAttributedToItsFunctionExactly) {
+  for (const auto& [blocks, size] : {std::pair{7, 1000}, std::pair{13, 4097}}) {
+    ScratchDir dir;
+    const Profile p = run_profiled("memprof_leaker",
+                                   {{"MEMPROF_TEST_BLOCKS", std::to_string(blocks)}, {"MEMPROF_TEST_SIZE", std::to_string(size)}},
+                                   dir, "leaker done\n");
+    const Analysis a = analyse(p);
+    ASSERT_EQ(a.user_leaks.size(), 1u);
+    const LeakSite& leak = a.user_leaks[0];
+    EXPECT_EQ(leak.frame.function, "planted_leak");
+    EXPECT_EQ(leak.count, static_cast<uint64_t>(blocks));
+    EXPECT_EQ(leak.bytes, static_cast<uint64_t>(blocks) * size);
+    EXPECT_TRUE(leak.frame.file.ends_with("leaker.c")) << leak.frame.file;
+    EXPECT_EQ(leak.frame.line, 12);  // the malloc line of planted_leak
+    EXPECT_EQ(p.calls_of("malloc"), 2000u + blocks);
+    EXPECT_EQ(p.calls_of("free"), 2000u);
+    EXPECT_EQ(p.allocations, 2000u + blocks);
+    EXPECT_EQ(p.frees, 2000u);
+    EXPECT_EQ(p.live_blocks, static_cast<uint64_t>(blocks));
+    EXPECT_EQ(p.live_bytes, static_cast<uint64_t>(blocks) * size);
+    EXPECT_GE(p.peak_live_bytes, p.live_bytes);
+    EXPECT_GT(p.rss_hwm_bytes, 0u);
+    EXPECT_FALSE(p.partial);
+    EXPECT_FALSE(p.maps.empty());
+    EXPECT_FALSE(p.samples.empty());
+  }
+}
+
+TEST(Preload, EveryEntryPointCountedExactly) {
+  ScratchDir dir;
+  const Profile p = run_profiled("memprof_apis", {}, dir, "apis done\n");
+  // Hand-derived from programs/apis.c.
+  EXPECT_EQ(p.calls_of("malloc"), 3u);  // leak_realloc's first block, two strdup
+  EXPECT_EQ(p.calls_of("calloc"), 6u);
+  EXPECT_EQ(p.calls_of("realloc"), 2u);
+  EXPECT_EQ(p.calls_of("free"), 1u);
+  EXPECT_EQ(p.calls_of("posix_memalign"), 2u);
+  EXPECT_EQ(p.calls_of("aligned_alloc"), 3u);
+  EXPECT_EQ(p.calls_of("memalign"), 1u);
+  EXPECT_EQ(p.calls_of("valloc"), 1u);
+  EXPECT_EQ(p.calls_of("pvalloc"), 1u);
+  EXPECT_EQ(p.calls_of("mmap"), 4u);
+  EXPECT_EQ(p.calls_of("munmap"), 2u);
+  EXPECT_EQ(p.allocations, 19u);
+  EXPECT_EQ(p.frees, 3u);  // one free, two blocks released by realloc
+  EXPECT_EQ(p.live_blocks, 16u);
+  EXPECT_EQ(p.live_bytes, 5u * 300 + 1000 + 2 * 4096 + 3 * 256 + 48 + 100 + 100 + 2 * 6);
+  EXPECT_EQ(p.allocated_bytes, 10u + 100 + 1000 + 5 * 300 + 64 + 2 * 4096 + 3 * 256 + 48 + 100 + 100 + 2 * 6);
+  EXPECT_EQ(p.mmap_bytes, 3u * 8192 + 4096);
+  EXPECT_EQ(p.mmap_anonymous_bytes, 3u * 8192);
+  EXPECT_EQ(p.munmap_bytes, 2u * 8192);
+  EXPECT_EQ(size_class_count(p, 8), 8u);   // [256, 512): five of 300 bytes, three of 256
+  EXPECT_EQ(size_class_count(p, 12), 2u);  // 4096
+  const Analysis a = analyse(p);
+  struct Expect { const char* function; uint64_t count, bytes; };
+  for (const Expect& e : {Expect{"leak_calloc", 5, 1500}, Expect{"leak_realloc", 1, 1000},
+                          Expect{"leak_strdup", 2, 12}}) {
+    const LeakSite* s = user_leak_in(a, e.function);
+    ASSERT_NE(s, nullptr) << e.function;
+    EXPECT_EQ(s->count, e.count) << e.function;
+    EXPECT_EQ(s->bytes, e.bytes) << e.function;
+  }
+  // leak_aligned leaks from five lines: together 2 + 3 + 1 + 1 + 1 blocks.
+  uint64_t count = 0, bytes = 0;
+  for (const auto& s : a.user_leaks)
+    if (s.frame.function == "leak_aligned") count += s.count, bytes += s.bytes;
+  EXPECT_EQ(count, 8u);
+  EXPECT_EQ(bytes, 2u * 4096 + 3 * 256 + 48 + 100 + 100);
+  uint64_t user_blocks = 0;
+  for (const auto& s : a.user_leaks) user_blocks += s.count;
+  EXPECT_EQ(user_blocks, 16u);  // every live block is the user's: none is the runtime's
+}
+
+TEST(Preload, FourThreadsGiveExactCounts) {
+  ScratchDir dir;
+  const Profile p = run_profiled("memprof_threads", {{"MEMPROF_TEST_BLOCKS", "9"}, {"MEMPROF_TEST_SIZE", "333"}}, dir,
+                                 "threads done\n");
+  const Analysis a = analyse(p);
+  const LeakSite* leak = user_leak_in(a, "thread_leak");
+  ASSERT_NE(leak, nullptr);
+  EXPECT_EQ(leak->count, 4u * 9);
+  EXPECT_EQ(leak->bytes, 4u * 9 * 333);
+  EXPECT_EQ(leak->allocs, 4u * 9);
+  // The 64-byte pairs: 2 x 10000 per thread, all freed, from one call site.
+  uint64_t pair_allocs = 0;
+  for (const auto& s : a.top_allocation_sites)
+    if (s.user && s.frame.function == "pairs") pair_allocs += s.allocs;
+  EXPECT_EQ(pair_allocs, 4u * 2 * 10000);
+  EXPECT_EQ(size_class_count(p, 6), 4u * 2 * 10000);  // 64 bytes: [64, 128)
+  EXPECT_EQ(p.allocations - p.frees, p.live_blocks);
+  EXPECT_EQ(p.allocated_bytes - p.freed_bytes, p.live_bytes);
+  EXPECT_GE(p.threads, 4u);
+  for (const auto& s : a.user_leaks) EXPECT_EQ(s.frame.function, "thread_leak");
+}
+
+TEST(Preload, CxxNewIsTheUsersAndLibstdcxxOwnIsNot) {
+  ScratchDir dir;
+  const Profile p = run_profiled("memprof_cxx_new", {{"MEMPROF_TEST_BLOCKS", "3"}, {"MEMPROF_TEST_SIZE", "500"}}, dir,
+                                 "cxx done 100\n");
+  const Analysis a = analyse(p);
+  ASSERT_EQ(a.user_leaks.size(), 1u);
+  EXPECT_EQ(a.user_leaks[0].frame.function, "leak_with_new(unsigned long, unsigned long)");
+  EXPECT_EQ(a.user_leaks[0].count, 3u);
+  EXPECT_EQ(a.user_leaks[0].bytes, 1500u);
+}
+
+TEST(Preload, FirstAllocationInsideDlsym) {
+  ScratchDir dir;
+  const std::string preload = std::string(HPCMON_MEMPROF_EARLY) + ":" + kPreload;
+  const Profile p = run_profiled("memprof_bootstrap",
+                                 {{"LD_PRELOAD", preload}, {"MEMPROF_TEST_BLOCKS", "4"}, {"MEMPROF_TEST_SIZE", "96"}}, dir,
+                                 "early: " + std::string(HPCMON_MEMPROF_EARLY) +
+                                     ": undefined symbol: hpcmon_memprof_no_such_symbol\n");
+  const Analysis a = analyse(p);
+  const LeakSite* leak = user_leak_in(a, "leak_after_bootstrap");
+  ASSERT_NE(leak, nullptr);
+  EXPECT_EQ(leak->count, 4u);
+  EXPECT_EQ(leak->bytes, 4u * 96);
+}
+
+// Both preloads under real mpirun, 2 ranks: results unchanged (Open MPI's memory hooks still
+// see munmap), and each rank's user leaks are exactly the planted site.
+TEST(Mpi, PlantedLeakPerRankAndOpenMpiNotBlamed) {
+  ScratchDir dir;
+  const fs::path records = dir.path / "records";
+  fs::create_directory(records);
+  const std::map<std::string, std::string> env = {
+      {"OMPI_ALLOW_RUN_AS_ROOT", "1"}, {"OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"}, {"OMPI_MCA_pml", "ob1"},
+      {"OMPI_MCA_btl", "self,vader"}, {"OMPI_MCA_rmaps_base_oversubscribe", "1"},
+      {"LD_PRELOAD", std::string(HPCMON_MPI_PRELOAD) + ":" + kPreload}, {"HPCMON_MPI_QUIET", "1"},
+      {"HPCMON_OUTPUT_DIR", records.string()}, {"HPCMON_RUN_DIR", dir.path.string()},
+      {"MEMPROF_TEST_BLOCKS", "6"}, {"MEMPROF_TEST_SIZE", "2048"}};
+  const RunResult r = run({HPCMON_MPIEXEC, "-np", "2", kBin + "/memprof_mpi_leak"}, env, dir.path);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  // Each rank receives its left neighbour's 1 MiB buffers (hand-derived from mpi_leak.c).
+  auto expected_line = [](int rank, int size) {
+    const long n = 1 << 18, left = (rank + size - 1) % size;
+    long ring = 0;
+    for (long i = 0; i < n; ++i) ring += i % 7;
+    const long checksum = 4 * (n * left * 1000 + ring) + n * (0 + 1 + 2 + 3);
+    return "rank " + std::to_string(rank) + " sum 3 checksum " + std::to_string(checksum) + "\n";
+  };
+  EXPECT_NE(r.out.find(expected_line(0, 2)), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(expected_line(1, 2)), std::string::npos) << r.out;
+  const auto ranks = profiles_of(dir.path, "memprof_mpi_leak");
+  ASSERT_EQ(ranks.size(), 2u);
+  std::set<int64_t> seen;
+  for (const Profile& p : ranks) {
+    ASSERT_TRUE(p.rank.has_value());
+    seen.insert(*p.rank);
+    const Analysis a = analyse(p);
+    std::string functions;
+    for (const auto& s : a.user_leaks) functions += " " + s.frame.function;
+    ASSERT_EQ(a.user_leaks.size(), 1u) << "rank " << *p.rank << ":" << functions;
+    EXPECT_EQ(a.user_leaks[0].frame.function, "planted_mpi_leak");
+    EXPECT_EQ(a.user_leaks[0].count, 6u);
+    EXPECT_EQ(a.user_leaks[0].bytes, 6u * 2048);
+    // Open MPI leaves blocks behind: they are counted under its libraries, not the user's.
+    uint64_t library_blocks = 0;
+    for (const auto& l : a.library_leaks) library_blocks += l.count;
+    EXPECT_GT(library_blocks, 0u);
+    EXPECT_EQ(library_blocks + 6, p.live_blocks);
+    // The eight 1 MiB buffers, allocated and freed by the user.
+    uint64_t big = 0;
+    for (const auto& c : p.size_classes)
+      if (c.size_class == 20) big = c.count;
+    EXPECT_EQ(big, 8u);
+  }
+  EXPECT_EQ(seen, (std::set<int64_t>{0, 1}));
+}
+
+}  // namespace
