@@ -25,14 +25,19 @@ inline constexpr const char* kSeriesValues = "values";
 inline constexpr const char* kSummary = "summary";
 
 namespace rank_col {
-enum : std::size_t { rank, node, pid, cpuset, numa_node, wall_s, user_cpu_s, sys_cpu_s, mpi_s, rss_hwm_bytes, clock_offset_ns };
+enum : std::size_t { rank, node, pid, cpuset, numa_node, wall_s, user_cpu_s, sys_cpu_s, mpi_s, rss_hwm_bytes, clock_offset_ns,
+                     clock_offset_init_ns, clock_offset_final_ns, clock_rtt_init_ns, clock_rtt_final_ns,
+                     clock_drift_ns_per_s, clock_source };
 }
 inline const table::Schema& rank_schema() {
   using table::Col;
   static const table::Schema s({{"rank", Col::i32}, {"node", Col::str}, {"pid", Col::i64},
                                 {"cpuset", Col::str}, {"numa_node", Col::i32}, {"wall_s", Col::f64},
                                 {"user_cpu_s", Col::f64}, {"sys_cpu_s", Col::f64}, {"mpi_s", Col::f64},
-                                {"rss_hwm_bytes", Col::u64}, {"clock_offset_ns", Col::i64}});
+                                {"rss_hwm_bytes", Col::u64}, {"clock_offset_ns", Col::i64},
+                                {"clock_offset_init_ns", Col::i64}, {"clock_offset_final_ns", Col::i64},
+                                {"clock_rtt_init_ns", Col::i64}, {"clock_rtt_final_ns", Col::i64},
+                                {"clock_drift_ns_per_s", Col::f64}, {"clock_source", Col::str}});
   return s;
 }
 
@@ -113,6 +118,14 @@ inline const table::Schema& function_schema() {
   static const table::Schema s({{"function", Col::str}, {"calls", Col::u64}, {"bytes", Col::u64},
                                 {"errors", Col::u64}, {"total_s", Col::f64}, {"fraction_of_mpi", Col::f64},
                                 {"max_rank_s", Col::f64}});
+  return s;
+}
+
+// /trace/ranks (docs/tracing.md): events kept and dropped per rank, and the buffer's capacity.
+inline const table::Schema& trace_rank_schema() {
+  using table::Col;
+  static const table::Schema s({{"rank", Col::i32}, {"recorded", Col::u64}, {"dropped", Col::u64},
+                                {"capacity", Col::u64}});
   return s;
 }
 

@@ -108,6 +108,12 @@ void read_ranks(hid_t file, JobRecord& rec) {
     r.mpi_s = rows.get<double>(i, rank_col::mpi_s);
     r.rss_hwm_bytes = rows.get<std::uint64_t>(i, rank_col::rss_hwm_bytes);
     r.clock_offset_ns = rows.get<std::int64_t>(i, rank_col::clock_offset_ns);
+    r.clock_offset_init_ns = rows.get<std::int64_t>(i, rank_col::clock_offset_init_ns);
+    r.clock_offset_final_ns = rows.get<std::int64_t>(i, rank_col::clock_offset_final_ns);
+    r.clock_rtt_init_ns = rows.get<std::int64_t>(i, rank_col::clock_rtt_init_ns);
+    r.clock_rtt_final_ns = rows.get<std::int64_t>(i, rank_col::clock_rtt_final_ns);
+    r.clock_drift_ns_per_s = rows.get<double>(i, rank_col::clock_drift_ns_per_s);
+    r.clock_source = rows.get_str(i, rank_col::clock_source);
   }
   if (!h5::link_exists(file, kRankCounters)) return;
   hsize_t dims[2] = {0, 0};

@@ -13,6 +13,7 @@
 
 #include "format.hpp"
 #include "hpcmon/store.hpp"
+#include "trace_store.hpp"
 #include "write_parts.hpp"
 
 namespace hpcmon::store {
@@ -76,6 +77,12 @@ void write_ranks(hid_t file, const JobRecord& rec) {
     rows.set<double>(i, rank_col::mpi_s, r.mpi_s);
     rows.set<std::uint64_t>(i, rank_col::rss_hwm_bytes, r.rss_hwm_bytes);
     rows.set<std::int64_t>(i, rank_col::clock_offset_ns, r.clock_offset_ns);
+    rows.set<std::int64_t>(i, rank_col::clock_offset_init_ns, r.clock_offset_init_ns);
+    rows.set<std::int64_t>(i, rank_col::clock_offset_final_ns, r.clock_offset_final_ns);
+    rows.set<std::int64_t>(i, rank_col::clock_rtt_init_ns, r.clock_rtt_init_ns);
+    rows.set<std::int64_t>(i, rank_col::clock_rtt_final_ns, r.clock_rtt_final_ns);
+    rows.set<double>(i, rank_col::clock_drift_ns_per_s, r.clock_drift_ns_per_s);
+    rows.set_str(i, rank_col::clock_source, r.clock_source);
     for (std::size_t c = 0; c < nc && c < r.counters.size(); ++c) counters[i * nc + c] = r.counters[c];
   }
   rows.write(file, kRanks);
@@ -230,7 +237,7 @@ void write_series(hid_t file, const JobRecord& rec) {
   h5::write_attr_str(t_dset, "unit", "ns since the Unix epoch (UTC)");
 }
 
-void write_file(const std::string& path, const JobRecord& rec) {
+void write_file(const std::string& path, const JobRecord& rec, TraceSource* trace) {
   h5::Id fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate");
   h5::disable_file_locking(fapl);
   h5::check_status(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110), "H5Pset_libver_bounds");
@@ -242,6 +249,7 @@ void write_file(const std::string& path, const JobRecord& rec) {
   write_mpi(file, rec);
   write_series(file, rec);
   detail::write_summary(file, summarize(rec));
+  if (trace) detail::write_trace(file, *trace);
   h5::check_status(H5Fflush(file, H5F_SCOPE_LOCAL), "H5Fflush");
   h5::check_status(H5Fclose(file.release()), "H5Fclose");
 }
@@ -283,7 +291,8 @@ namespace {
 // Writes the record to a temporary beside `path`, then publishes it with `publish`
 // (rename or link). Returns publish's verdict; the temporary never outlives the call.
 template <class Publish>
-bool write_then_publish(const std::filesystem::path& path, const record::JobRecord& rec, Publish publish) {
+bool write_then_publish(const std::filesystem::path& path, const record::JobRecord& rec, Publish publish,
+                        TraceSource* trace = nullptr) {
   static std::atomic<unsigned> counter{0};
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   make_parents(dir);
@@ -293,7 +302,7 @@ bool write_then_publish(const std::filesystem::path& path, const record::JobReco
     {
       h5::QuietErrors quiet;
       try {
-        write_file(tmp.string(), rec);
+        write_file(tmp.string(), rec, trace);
       } catch (const h5::Failure& f) {
         throw RecordError(RecordError::Kind::write_failed, path.string() + ": cannot write record: " + f.what);
       }
@@ -320,11 +329,15 @@ void write_record(const std::filesystem::path& path, const record::JobRecord& re
 }
 
 bool write_record_if_absent(const std::filesystem::path& path, const record::JobRecord& rec) {
+  return write_record_if_absent(path, rec, nullptr);
+}
+
+bool write_record_if_absent(const std::filesystem::path& path, const record::JobRecord& rec, TraceSource* trace) {
   return write_then_publish(path, rec, [&](const std::filesystem::path& tmp) {
     if (::link(tmp.c_str(), path.c_str()) == 0) return true;
     if (errno == EEXIST) return false;
     throw RecordError(RecordError::Kind::write_failed, path.string() + ": link: " + std::strerror(errno));
-  });
+  }, trace);
 }
 
 }  // namespace hpcmon::store

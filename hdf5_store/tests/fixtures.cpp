@@ -48,6 +48,7 @@ void write_unknown_major(const std::filesystem::path& path) {
   write_known(path);
   hid_t f = open_rw(path);
   set_u32_attr(f, "format_major", 2);
+  set_u32_attr(f, "format_minor", 0);  // "format 2.0", whatever minor this build writes
   H5Fclose(f);
 }
 

@@ -47,6 +47,12 @@ record::JobRecord known_record() {
     row.mpi_s = mpi_s[r];
     row.rss_hwm_bytes = static_cast<std::uint64_t>(r + 1) << 30;
     row.clock_offset_ns = r * 100 - 150;
+    row.clock_offset_init_ns = r * 100 - 160;
+    row.clock_offset_final_ns = row.clock_offset_ns;
+    row.clock_rtt_init_ns = r == 0 ? 0 : 900;
+    row.clock_rtt_final_ns = r == 0 ? 0 : 700;
+    row.clock_drift_ns_per_s = r == 0 ? 0.0 : 1.0;  // +10 ns over the 10 s run
+    row.clock_source = "tsc";
     row.counters = {8.5e9 + r, 1000.0 * (r + 1)};
     rec.ranks.push_back(row);
   }

@@ -60,6 +60,12 @@ inline void expect_same_record(const record::JobRecord& a, const record::JobReco
     EXPECT_EQ(r.mpi_s, s.mpi_s);
     EXPECT_EQ(r.rss_hwm_bytes, s.rss_hwm_bytes);
     EXPECT_EQ(r.clock_offset_ns, s.clock_offset_ns);
+    EXPECT_EQ(r.clock_offset_init_ns, s.clock_offset_init_ns);
+    EXPECT_EQ(r.clock_offset_final_ns, s.clock_offset_final_ns);
+    EXPECT_EQ(r.clock_rtt_init_ns, s.clock_rtt_init_ns);
+    EXPECT_EQ(r.clock_rtt_final_ns, s.clock_rtt_final_ns);
+    EXPECT_EQ(r.clock_drift_ns_per_s, s.clock_drift_ns_per_s);
+    EXPECT_EQ(r.clock_source, s.clock_source);
     ASSERT_EQ(r.counters.size(), s.counters.size());
     for (std::size_t c = 0; c < r.counters.size(); ++c) expect_same_double(r.counters[c], s.counters[c], "counter");
   }

@@ -204,12 +204,33 @@ def new_request_param(name, proto):
     return None
 
 
+def trace_args(row, proto):
+    """(peer, tag, comm) expressions of a traced event (src/trace_args.hpp), from the
+    prototype's parameter names: comm, dest/source/root, tag/sendtag; a receive's status."""
+    typed = dict(zip(proto["names"], proto["params"]))
+
+    def has(name, ctype):
+        p = typed.get(name)
+        return p is not None and re.fullmatch(rf"{ctype}\s+{name}", p) is not None
+
+    comm = "comm" if has("comm", "MPI_Comm") else None
+    peer_arg = next((n for n in ("dest", "source", "root") if has(n, "int")), None)
+    tag_arg = next((n for n in ("tag", "sendtag") if has(n, "int")), None)
+    peer = f"hm::trace_peer({comm}, {peer_arg})" if comm and peer_arg else "-1"
+    tag = tag_arg or "-1"
+    if row["role"] == "recv" and comm:
+        peer = f"hm::trace_status_peer({comm}, rc, hm_st, {peer_arg or -1})"
+        tag = f"hm::trace_status_tag(rc, hm_st, {tag_arg or -1})"
+    return peer, tag, (f"hm::trace_comm({comm})" if comm else "hm::kTraceNoComm")
+
+
 def wrapper(row, proto):
     """The record function (all bookkeeping, generic in how it forwards) and the C entry."""
     name = row["name"]
     params = ", ".join(proto["params"])
     names = proto["names"]
     pre, call, post = role_code(row, names)
+    peer, tag, comm = trace_args(row, proto)
     if new_request := new_request_param(name, proto):
         # Before the role's own bookkeeping: a stale entry of a reused handle must never match.
         post.insert(0, f"if (t) hm::request_created(t, rc, *{new_request});")
@@ -229,7 +250,8 @@ def wrapper(row, proto):
         lines += ["  " + p for p in pre]
         lines += [f"  int rc = {call};", "  if (rec) call.stop();"]
         lines += ["  " + p for p in post]
-        lines += ["  if (rec) call.commit(rc, 0);", "  return rc;", "}", ""]
+        lines += [f"  if (rec && HPCMON_UNLIKELY(hm::g_tracing)) call.trace(0, {peer}, {tag}, {comm});",
+                  "  if (rec) call.commit(rc, 0);", "  return rc;", "}", ""]
     else:
         lines += ["  hm::Call call;",
                   f"  if (!{begin}) return next({', '.join(names)});",
@@ -241,6 +263,8 @@ def wrapper(row, proto):
         if not poll:
             lines.append("  call.stop();")
         lines += ["  " + p for p in post]
+        if not poll:
+            lines.append(f"  if (HPCMON_UNLIKELY(hm::g_tracing)) call.trace(b, {peer}, {tag}, {comm});")
         lines += [f"  call.{'commit_poll' if poll else 'commit'}(rc, b);", "  return rc;", "}", ""]
     lines += [f'extern "C" int {name}({params}) {{',
               f"  using Next = decltype(&::{name});",
@@ -335,6 +359,7 @@ def main():
         '#include "fortran_api.hpp"',
         '#include "fortran_arrays.hpp"',
         '#include "lifecycle.hpp"',
+        '#include "trace_args.hpp"',
         "",
         "// Deprecated MPI-2 functions (MPI_Attr_get...) are still called by programs: wrap them.",
         '#pragma GCC diagnostic ignored "-Wdeprecated-declarations"',

@@ -147,9 +147,10 @@ void init(MPI_Fint* ierr) {
   auto next = reinterpret_cast<FVoid>(pmpi<B>(hm::F_MPI_Init, "pmpi_init_", "pmpi_init_f08_"));
   MPI_Fint own = 0;
   MPI_Fint* e = ierr ? ierr : &own;
-  const std::uint64_t t0 = __rdtsc();
+  hm::clock_select();
+  const std::uint64_t t0 = hm::read_ticks();
   hm::guarded([&] { next(e); return 0; });
-  if (*e == MPI_SUCCESS) hm::session_start(hm::F_MPI_Init, __rdtsc() - t0);
+  if (*e == MPI_SUCCESS) hm::session_start(hm::F_MPI_Init, hm::read_ticks() - t0);
 }
 
 template <Binding B>
@@ -158,9 +159,10 @@ void init_thread(MPI_Fint* required, MPI_Fint* provided, MPI_Fint* ierr) {
       pmpi<B>(hm::F_MPI_Init_thread, "pmpi_init_thread_", "pmpi_init_thread_f08_"));
   MPI_Fint own = 0;
   MPI_Fint* e = ierr ? ierr : &own;
-  const std::uint64_t t0 = __rdtsc();
+  hm::clock_select();
+  const std::uint64_t t0 = hm::read_ticks();
   hm::guarded([&] { next(required, provided, e); return 0; });
-  if (*e == MPI_SUCCESS) hm::session_start(hm::F_MPI_Init_thread, __rdtsc() - t0);
+  if (*e == MPI_SUCCESS) hm::session_start(hm::F_MPI_Init_thread, hm::read_ticks() - t0);
 }
 
 template <Binding B>

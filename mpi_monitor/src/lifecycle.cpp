@@ -24,17 +24,19 @@ int guarded(F&& f) {
 
 extern "C" int MPI_Init(int* argc, char*** argv) {
   auto next = reinterpret_cast<decltype(&::MPI_Init)>(hm::next_fn(hm::F_MPI_Init));
-  const std::uint64_t t0 = __rdtsc();
+  hm::clock_select();
+  const std::uint64_t t0 = hm::read_ticks();
   int rc = guarded([&] { return next(argc, argv); });
-  if (rc == MPI_SUCCESS) hm::session_start(hm::F_MPI_Init, __rdtsc() - t0);
+  if (rc == MPI_SUCCESS) hm::session_start(hm::F_MPI_Init, hm::read_ticks() - t0);
   return rc;
 }
 
 extern "C" int MPI_Init_thread(int* argc, char*** argv, int required, int* provided) {
   auto next = reinterpret_cast<decltype(&::MPI_Init_thread)>(hm::next_fn(hm::F_MPI_Init_thread));
-  const std::uint64_t t0 = __rdtsc();
+  hm::clock_select();
+  const std::uint64_t t0 = hm::read_ticks();
   int rc = guarded([&] { return next(argc, argv, required, provided); });
-  if (rc == MPI_SUCCESS) hm::session_start(hm::F_MPI_Init_thread, __rdtsc() - t0);
+  if (rc == MPI_SUCCESS) hm::session_start(hm::F_MPI_Init_thread, hm::read_ticks() - t0);
   return rc;
 }
 

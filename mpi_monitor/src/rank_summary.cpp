@@ -53,6 +53,10 @@ RankRows summarize_rank(const RankContext& s) {
   me->rss_hwm_bytes = std::uint64_t(u.ru_maxrss) * 1024;
   me->clock_offset_init_ns = s.offset_init_ns;
   me->clock_offset_final_ns = s.offset_final_ns;
+  me->clock_rtt_init_ns = s.rtt_init_ns;
+  me->clock_rtt_final_ns = s.rtt_final_ns;
+  me->clock_drift_ns_per_s = s.drift_ns_per_s;
+  copy(me->clock_source, sizeof me->clock_source, clock_source_name());
   me->world_count = g_world_count;
   for (int i = 0; i < g_world_count; ++i) me->world_uids[i] = g_world_uids[i];
 

@@ -26,6 +26,8 @@ struct RankContext {
   rusage usage0{};                 // getrusage at the end of MPI_Init
   double ns_per_tick = 0;          // rdtsc calibration over the session
   std::int64_t offset_init_ns = 0, offset_final_ns = 0;
+  std::int64_t rtt_init_ns = 0, rtt_final_ns = 0;
+  double drift_ns_per_s = 0;
   char cpuset[kNameLen] = {};      // the binding taken at MPI_Init
   int numa_node = -1;
   const ReportApi* counters_api = nullptr;  // libhpcmon_mpi_counters.so, may be absent

@@ -13,7 +13,7 @@
 
 namespace hpcmon::mpi {
 
-inline constexpr int kReportAbi = 3;
+inline constexpr int kReportAbi = 4;
 
 // The one rule for the record directory, used by the preload (no configuration companion)
 // and by the configuration companion alike: HPCMON_OUTPUT_DIR outside Slurm, never under

@@ -9,9 +9,11 @@
 #include <atomic>
 #include <cstdint>
 
+#include "clock.hpp"
 #include "function_ids.hpp"  // generated: enum Fn, kFunctionCount, kFunctionNames
 #include "hpcmon/mpi_monitor.hpp"
 #include "hpcmon/record.hpp"
+#include "trace.hpp"
 
 #define HPCMON_TLS __attribute__((tls_model("initial-exec")))
 #define HPCMON_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -113,7 +115,7 @@ class Call {
     }
     s.depth = 1;
     fn_ = fn;
-    t0_ = __rdtsc();
+    t0_ = read_ticks();
     return true;
   }
   // Polling calls: counted, not timed.
@@ -130,7 +132,7 @@ class Call {
     fn_ = fn;
     return true;
   }
-  HPCMON_HOT void stop() { t1_ = __rdtsc(); }
+  HPCMON_HOT void stop() { t1_ = read_ticks(); }
   HPCMON_HOT void commit(int rc, std::uint64_t bytes) {
     std::uint64_t dt = t1_ - t0_;
     FnStats& f = tables_->fn[fn_];
@@ -155,6 +157,10 @@ class Call {
     ++f.hist[size_bin(bytes)];
     row_close(f.seq);
     t_state.depth = 0;
+  }
+  // Tracing on (g_tracing): one event of this call, before commit().
+  HPCMON_HOT void trace(std::uint64_t bytes, std::int32_t peer, std::int32_t tag, std::uint32_t comm) {
+    trace_add(std::uint16_t(fn_), t0_, t1_, bytes, peer, tag, comm, t_state.slot_plus1 - 1);
   }
   ThreadTables* tables() const { return tables_; }
 

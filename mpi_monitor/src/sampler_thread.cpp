@@ -1,5 +1,7 @@
 #include "sampler_thread.hpp"
 
+#include "clock.hpp"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -48,7 +50,7 @@ std::uint64_t rss_bytes(int fd) {
 std::uint64_t ns_of(const timeval& tv) { return std::uint64_t(tv.tv_sec) * 1000000000ull + std::uint64_t(tv.tv_usec) * 1000ull; }
 
 double calibrate(const SamplerSetup& s) {
-  const std::uint64_t tsc = __rdtsc();
+  const std::uint64_t tsc = read_ticks();
   const std::int64_t mono = now_ns(CLOCK_MONOTONIC);
   if (mono - s.mono0 < 1000000 || tsc <= s.tsc0) return 0.0;
   return double(mono - s.mono0) / double(tsc - s.tsc0);

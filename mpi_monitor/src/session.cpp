@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "binding.hpp"
+#include "clock.hpp"
 #include "comm_cache.hpp"
 #include "lifecycle.hpp"
 #include "live_table_writer.hpp"
@@ -31,6 +32,7 @@
 #include "runtime.hpp"
 #include "sampler_thread.hpp"
 #include "summary.hpp"
+#include "trace.hpp"
 
 namespace hpcmon::mpi {
 
@@ -52,6 +54,7 @@ struct InitBlock {
   std::int64_t interval_ns;
   char job_key[128];
   char step[32];
+  std::uint64_t trace_events;  // 0: no tracing, else each rank's trace capacity (docs/tracing.md)
 };
 
 struct Session {
@@ -62,9 +65,11 @@ struct Session {
   void* counters = nullptr;
   MPI_Comm comm = nullptr;  // our duplicate of MPI_COMM_WORLD
   int rank = 0, size = 1;
-  std::uint64_t tsc0 = 0;
+  RankClock clock;         // ticks, realtime anchor and the test skew (clock.hpp)
+  std::uint64_t tsc0 = 0;  // clock.tick0
   std::int64_t mono0 = 0, start_ns = 0;
-  std::int64_t offset_init_ns = 0;
+  ClockOffset offset_init;
+  bool trace = false;      // tracing was on for the job (every rank serves rank 0 at MPI_Finalize)
   rusage usage0{};
   char cpuset[kNameLen] = {};  // taken at MPI_Init: nothing topology-related runs at MPI_Finalize
   int numa_node = -1;
@@ -124,36 +129,6 @@ const ReportApi* load_companion(const char* file, char* problem, std::size_t cap
   return api;
 }
 
-// This rank's realtime clock minus rank 0's: rank 0 answers each rank in turn; the rank
-// takes the midpoint of its request and reply. Three rounds, the shortest one wins.
-std::int64_t clock_offset(const Session& s) {
-  if (s.size == 1) return 0;
-  const int tag = 7001;
-  if (s.rank == 0) {
-    for (int r = 1; r < s.size; ++r) {
-      for (int k = 0; k < 3; ++k) {
-        std::int64_t ping = 0, t0 = 0;
-        g_mpi.Recv(&ping, 1, g_mpi.int64, r, tag, s.comm, MPI_STATUS_IGNORE);
-        t0 = now_ns(CLOCK_REALTIME);
-        g_mpi.Send(&t0, 1, g_mpi.int64, r, tag, s.comm);
-      }
-    }
-    return 0;
-  }
-  std::int64_t best_rtt = -1, best = 0;
-  for (int k = 0; k < 3; ++k) {
-    std::int64_t t1 = now_ns(CLOCK_REALTIME), t0 = 0;
-    g_mpi.Send(&t1, 1, g_mpi.int64, 0, tag, s.comm);
-    g_mpi.Recv(&t0, 1, g_mpi.int64, 0, tag, s.comm, MPI_STATUS_IGNORE);
-    std::int64_t t2 = now_ns(CLOCK_REALTIME);
-    if (best_rtt < 0 || t2 - t1 < best_rtt) {
-      best_rtt = t2 - t1;
-      best = (t1 + t2) / 2 - t0;
-    }
-  }
-  return best;
-}
-
 MPI_Datatype bytes_type(std::size_t size) {
   MPI_Datatype t = nullptr;
   g_mpi.Type_contiguous(int(size), g_mpi.byte, &t);
@@ -193,16 +168,19 @@ void stop_recording(Fn last_call) {
   }
 }
 
-RankContext rank_context(const Session& s, std::int64_t offset_final_ns) {
+// `final_` is the MPI_Finalize estimate, or the MPI_Init one again when there is none (MPI_Abort).
+RankContext rank_context(Session& s, const ClockOffset& final_) {
   RankContext c;
   c.rank = s.rank;
   c.mono0 = s.mono0;
   c.usage0 = s.usage0;
-  const std::uint64_t tsc1 = __rdtsc();
-  const std::int64_t mono1 = now_ns(CLOCK_MONOTONIC);
-  c.ns_per_tick = tsc1 > s.tsc0 ? double(mono1 - s.mono0) / double(tsc1 - s.tsc0) : 0.0;
-  c.offset_init_ns = s.offset_init_ns;
-  c.offset_final_ns = offset_final_ns;
+  s.clock.calibrate();
+  c.ns_per_tick = s.clock.ns_per_tick;
+  c.offset_init_ns = s.offset_init.offset_ns;
+  c.offset_final_ns = final_.offset_ns;
+  c.rtt_init_ns = s.offset_init.rtt_ns;
+  c.rtt_final_ns = final_.rtt_ns;
+  c.drift_ns_per_s = clock_drift(s.offset_init, final_);
   std::memcpy(c.cpuset, s.cpuset, sizeof c.cpuset);
   c.numa_node = s.numa_node;
   c.counters_api = s.report;
@@ -213,7 +191,7 @@ RankContext rank_context(const Session& s, std::int64_t offset_final_ns) {
 // The writing rank (rank 0, or a rank in MPI_Abort) loads the writer and prints one line.
 void write(Session& s, const RankSummary* ranks, int rank_count, const std::vector<FunctionSummary>& functions,
            const std::vector<TrafficSummary>& traffic, const std::vector<SeriesSummary>& series, std::int64_t end_ns,
-           const char* partial_reason) {
+           const char* partial_reason, TracePuller* trace = nullptr) {
   s.writer = load_companion("libhpcmon_mpi_report.so", s.report_problem, sizeof s.report_problem);
   if (!s.writer) {
     say("hpcmon: no MPI record: %s", s.report_problem);
@@ -237,6 +215,8 @@ void write(Session& s, const RankSummary* ranks, int rank_count, const std::vect
   job.partial = partial_reason != nullptr;
   job.partial_reason = partial_reason ? partial_reason : "";
   job.record_dir = s.record_dir;
+  job.trace = trace;
+  job.trace_next = trace ? trace_pull : nullptr;
   char result[1200] = {};
   if (!s.writer->write_record(&job, result, sizeof result)) {
     say("hpcmon: no MPI record: %s", result);
@@ -262,6 +242,12 @@ void live_settings(InitBlock& block, const ReportConfig& cfg) {
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   const record::RecordKey key = record_key(host, block.start_ns, getpid());
+  // Tracing: HPCMON_MPI_TRACE=1, bounded by HPCMON_MPI_TRACE_EVENTS per rank (docs/tracing.md).
+  if (const char* trace = std::getenv("HPCMON_MPI_TRACE"); trace && std::strcmp(trace, "1") == 0) {
+    long long events = kTraceDefaultEvents;
+    if (const char* v = std::getenv("HPCMON_MPI_TRACE_EVENTS"); v && *v) events = std::strtoll(v, nullptr, 10);
+    block.trace_events = std::uint64_t(std::clamp<long long>(events, 1, kTraceMaxEvents));
+  }
   copy(block.job_key, sizeof block.job_key, key.job.c_str());
   copy(block.step, sizeof block.step, key.step.c_str());
 }
@@ -332,8 +318,9 @@ void session_start(int init_function, std::uint64_t init_ticks) {
   comm_init_world();
   s.rank = g_world_rank;
   s.size = g_world_size;
-  s.tsc0 = __rdtsc();
-  s.mono0 = now_ns(CLOCK_MONOTONIC);
+  s.clock.start();
+  s.tsc0 = s.clock.tick0;
+  s.mono0 = s.clock.mono0;
   getrusage(RUSAGE_SELF, &s.usage0);
   current_binding(s.cpuset, sizeof s.cpuset, &s.numa_node);
   g_mpi.Comm_dup(g_mpi.comm_world, &s.comm);
@@ -367,7 +354,10 @@ void session_start(int init_function, std::uint64_t init_ticks) {
   s.start_ns = block.start_ns;
   copy(s.record_dir, sizeof s.record_dir, block.record_dir);
   s.report = load_companion("libhpcmon_mpi_counters.so", s.report_problem, sizeof s.report_problem);
-  s.offset_init_ns = clock_offset(s);
+  s.offset_init = clock_offset(s.comm, s.rank, s.size, s.clock);
+  // Every rank serves rank 0 at MPI_Finalize, even one whose buffer could not be mapped.
+  s.trace = block.trace_events > 0;
+  if (s.trace) trace_open(block.trace_events);
   if (s.report) s.counters = s.report->counters_start(block.events);
   start_live(s, block);
 
@@ -398,11 +388,14 @@ void session_pcontrol(int level) {
 void session_finish() {
   Session& s = g_session;
   stop_recording(F_MPI_Finalize);
+  trace_stop();
   sampler_stop();  // its last point sees the final tables
   // Wall time ends here: the offset exchange below waits for the slowest rank, and that wait
   // is not MPI time of the program (an early rank would look busy, a false imbalance).
   const std::int64_t finalize_entry_ns = now_ns(CLOCK_MONOTONIC);
-  RankContext context = rank_context(s, clock_offset(s));
+  const ClockOffset offset_final = clock_offset(s.comm, s.rank, s.size, s.clock);
+  RankContext context = rank_context(s, offset_final);
+  const TraceTimebase timebase{s.clock, s.offset_init, context.drift_ns_per_s};
   context.mono_end = finalize_entry_ns;
   const std::int64_t end_ns = now_ns(CLOCK_REALTIME);
   RankRows mine = summarize_rank(context);
@@ -426,9 +419,15 @@ void session_finish() {
   std::vector<int> se_counts;
   for (const RankSummary& r : ranks) se_counts.push_back(r.series_rows);
   std::vector<SeriesSummary> series = gather_rows(s, mine.series, se_counts);
+  if (s.rank != 0) {
+    if (s.trace) trace_serve(s.comm, s.rank, timebase);
+    g_mpi.Comm_free(&s.comm);
+    return;
+  }
+  TracePuller puller(s.comm, s.size, timebase);
+  write(s, ranks.data(), s.size, functions, traffic, series, end_ns, nullptr, s.trace ? &puller : nullptr);
+  if (s.trace) puller.finish();  // ranks the writer did not reach (it failed) stop waiting
   g_mpi.Comm_free(&s.comm);
-  if (s.rank != 0) return;
-  write(s, ranks.data(), s.size, functions, traffic, series, end_ns, nullptr);
 }
 
 // The aborting rank's partial write runs on a helper thread and the abort waits for it at
@@ -450,7 +449,8 @@ void session_abort(int errorcode) {
   };
   // Shared with the helper: it may outlive this call when the deadline passes.
   auto job = std::make_shared<PartialWrite>();
-  job->mine = summarize_rank(rank_context(s, s.offset_init_ns));
+  trace_stop();
+  job->mine = summarize_rank(rank_context(s, s.offset_init));
   add_series(job->mine);
   job->end_ns = now_ns(CLOCK_REALTIME);
   try {

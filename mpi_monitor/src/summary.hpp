@@ -8,6 +8,7 @@
 #include "hpcmon/mpi_monitor.hpp"
 #include "hpcmon/record.hpp"
 #include "live_table_format.hpp"
+#include "trace_wire.hpp"
 
 namespace hpcmon::mpi {
 
@@ -24,7 +25,10 @@ struct RankSummary {
   char cpuset[kNameLen];
   double wall_s, user_cpu_s, sys_cpu_s, mpi_s;
   std::uint64_t rss_hwm_bytes;
-  std::int64_t clock_offset_init_ns, clock_offset_final_ns;  // this rank's realtime minus rank 0's
+  std::int64_t clock_offset_init_ns, clock_offset_final_ns;  // this rank's clock minus rank 0's
+  std::int64_t clock_rtt_init_ns, clock_rtt_final_ns;        // round trip of each estimate
+  double clock_drift_ns_per_s;                               // (final - init) offset over the run
+  char clock_source[16];                                     // "tsc" or "clock_gettime"
   std::int32_t function_rows, traffic_rows;
   std::uint64_t overflows;
   std::int32_t world_count;
@@ -77,6 +81,10 @@ struct GatheredJob {
   bool partial;
   const char* partial_reason;
   const char* record_dir;             // resolved by rank 0 at MPI_Init
+  // Tracing (docs/tracing.md): null when off. trace_next fills the next chunk of some rank's
+  // events (room for kTraceChunkEvents) and returns false when every rank is done.
+  void* trace;
+  bool (*trace_next)(void* trace, TraceChunkHeader* header, TraceWireEvent* events);
 };
 
 }  // namespace hpcmon::mpi

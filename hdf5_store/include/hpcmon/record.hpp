@@ -66,6 +66,11 @@ struct RankRow {
   double mpi_s = 0;          // time inside MPI calls
   std::uint64_t rss_hwm_bytes = 0;
   std::int64_t clock_offset_ns = 0;  // this rank's clock minus rank 0's
+  // Clock alignment (format 1.1, docs/tracing.md): both estimates, their round trips, the drift.
+  std::int64_t clock_offset_init_ns = 0, clock_offset_final_ns = 0;
+  std::int64_t clock_rtt_init_ns = 0, clock_rtt_final_ns = 0;
+  double clock_drift_ns_per_s = 0;
+  std::string clock_source;          // "tsc" or "clock_gettime"; empty in older records
   std::vector<double> counters;      // totals, same order as JobRecord::counter_names
 };
 

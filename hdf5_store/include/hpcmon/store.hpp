@@ -21,9 +21,12 @@
 
 namespace hpcmon::store {
 
+class TraceSource;  // hpcmon/trace.hpp
+
 // Format version written as root attributes `format_major` / `format_minor`. Minor versions
 // only add; the reader accepts every minor of its major and refuses any other major.
-inline constexpr unsigned kFormatMajor = 1, kFormatMinor = 0;
+// 1.1: rank clock-alignment columns, the optional /trace group (docs/tracing.md).
+inline constexpr unsigned kFormatMajor = 1, kFormatMinor = 1;
 
 // Jobs with at most this many ranks store their traffic matrix dense (n x n); larger jobs,
 // and any job with traffic to other MPI worlds, store it as coordinate rows.
@@ -59,6 +62,9 @@ void write_record(const std::filesystem::path& path, const record::JobRecord& re
 // `path` (atomic, fails if it exists) instead of renamed. Returns false, leaving nothing
 // behind, when `path` already exists; callers pick the next run number and retry.
 bool write_record_if_absent(const std::filesystem::path& path, const record::JobRecord& rec);
+// The same with the optional /trace group, pulled from `trace` chunk by chunk while the file
+// is written (hpcmon/trace.hpp). The source is consumed: a refused link loses it.
+bool write_record_if_absent(const std::filesystem::path& path, const record::JobRecord& rec, TraceSource* trace);
 
 // Reads a record of any minor version of kFormatMajor. Throws RecordError, never crashes.
 record::JobRecord read_record(const std::filesystem::path& path);

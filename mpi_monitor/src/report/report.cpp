@@ -12,12 +12,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "hpcmon/record.hpp"
 #include "hpcmon/store.hpp"
+#include "hpcmon/trace.hpp"
 #include "record_key.hpp"
 #include "report_api.hpp"
 
@@ -118,6 +120,12 @@ record::JobRecord build_record(const GatheredJob& g) {
     row.mpi_s = r.mpi_s;
     row.rss_hwm_bytes = r.rss_hwm_bytes;
     row.clock_offset_ns = r.clock_offset_final_ns;
+    row.clock_offset_init_ns = r.clock_offset_init_ns;
+    row.clock_offset_final_ns = r.clock_offset_final_ns;
+    row.clock_rtt_init_ns = r.clock_rtt_init_ns;
+    row.clock_rtt_final_ns = r.clock_rtt_final_ns;
+    row.clock_drift_ns_per_s = r.clock_drift_ns_per_s;
+    row.clock_source = std::string(r.clock_source, strnlen(r.clock_source, sizeof r.clock_source));
     for (const std::string& name : rec.counter_names) {
       double v = 0;
       for (int c = 0; c < r.counter_count; ++c)
@@ -163,6 +171,51 @@ record::JobRecord build_record(const GatheredJob& g) {
 
 constexpr std::uint32_t kMaxRuns = 10000;
 
+// The ranks' trace chunks, pulled through the preload (GatheredJob::trace_next) while the
+// record is written: one chunk in memory at a time.
+class GatheredTrace : public store::TraceSource {
+ public:
+  explicit GatheredTrace(const GatheredJob& g) : g_(g), wire_(kTraceChunkEvents) {}
+  std::vector<std::string> function_names() const override {
+    return std::vector<std::string>(g_.function_names, g_.function_names + g_.function_name_count);
+  }
+  bool next(std::vector<record::TraceEvent>& events) override {
+    events.clear();
+    TraceChunkHeader h{};
+    if (!g_.trace_next(g_.trace, &h, wire_.data())) return false;
+    auto& r = ranks_[h.rank];
+    r.rank = h.rank;
+    r.recorded = h.recorded;
+    r.dropped = h.dropped;
+    r.capacity = h.capacity;
+    for (int i = 0; i < h.count; ++i) {
+      const TraceWireEvent& w = wire_[std::size_t(i)];
+      record::TraceEvent e;
+      e.rank = h.rank;
+      e.thread = w.thread;
+      e.function = w.fn;
+      e.peer = w.peer;
+      e.tag = w.tag;
+      e.comm = w.comm;
+      e.bytes = w.bytes;
+      e.start_ns = w.start_ns;
+      e.end_ns = w.end_ns;
+      events.push_back(e);
+    }
+    return true;
+  }
+  std::vector<record::TraceRank> ranks() const override {
+    std::vector<record::TraceRank> out;
+    for (const auto& [rank, r] : ranks_) out.push_back(r);
+    return out;
+  }
+
+ private:
+  const GatheredJob& g_;
+  std::vector<TraceWireEvent> wire_;
+  std::map<std::int32_t, record::TraceRank> ranks_;
+};
+
 bool write_record(const GatheredJob* g, char* result, std::size_t cap) {
   try {
     if (!g->record_dir || !*g->record_dir) {
@@ -171,12 +224,16 @@ bool write_record(const GatheredJob* g, char* result, std::size_t cap) {
     }
     record::JobRecord rec = build_record(*g);
     const std::string user = rec.job.user;
+    std::unique_ptr<GatheredTrace> trace = g->trace && g->trace_next ? std::make_unique<GatheredTrace>(*g) : nullptr;
     // Never replace: two runs of one step (or a rank in MPI_Abort racing rank 0) that pick
     // the same run number settle it by the atomic link, the loser takes the next number.
     for (std::uint32_t run = 0; run < kMaxRuns; ++run) {
       rec.job.key.run = run;
       const std::filesystem::path path = store::record_path(g->record_dir, user, g->start_ns, rec.job.key);
-      if (store::write_record_if_absent(path, rec)) {
+      // A trace can be pulled once: skip the run numbers already taken before writing.
+      std::error_code ec;
+      if (trace && std::filesystem::exists(path, ec)) continue;
+      if (store::write_record_if_absent(path, rec, trace.get())) {
         copy(result, cap, path.string());
         return true;
       }

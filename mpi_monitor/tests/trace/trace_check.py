@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""Runs trace_pingpong under the preload with tracing and checks the record's /trace group
+and clock columns with h5py (docs/tracing.md).
+
+Usage: trace_check.py MPIEXEC PROGRAM CASE
+  exact  4 ranks: exactly the expected events per rank (count, function, peer, tag, bytes),
+         nothing dropped, the program's output unchanged
+  skew   2 ranks, rank 1's clock shifted by HPCMON_TEST_CLOCK_SKEW_NS: the estimated offsets
+         are within a few microseconds of the shift, and after correction every receive
+         ends after its matching send started (and would not without the correction)
+  full   2 ranks, a 10-event buffer: the first 10 events kept, the rest counted as dropped
+  off    tracing off: no /trace group; the clock columns are still written
+The environment (LD_PRELOAD, Open MPI settings) comes from ctest.
+"""
+import collections
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+
+ROUNDS = 20
+SKEW_NS = -200_000_000   # rank 1 runs 200 ms behind
+OFFSET_TOLERANCE_NS = 5_000
+
+
+def run(mpiexec, program, ranks, out_dir, extra_env=None, skew_rank1=False, preload=True):
+    env = dict(os.environ)
+    env.update({"HPCMON_OUTPUT_DIR": out_dir, "HPCMON_MPI_QUIET": "1", "HPCMON_MPI_LIVE": "0"})
+    env.update(extra_env or {})
+    if not preload:
+        env.pop("LD_PRELOAD", None)
+    if skew_rank1:
+        cmd = [mpiexec, "-np", "1", program, str(ROUNDS), ":",
+               "-np", "1", "env", f"HPCMON_TEST_CLOCK_SKEW_NS={SKEW_NS}", program, str(ROUNDS)]
+    else:
+        cmd = [mpiexec, "-np", str(ranks), program, str(ROUNDS)]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=90)
+    if p.returncode != 0:
+        sys.exit(f"FAIL: {' '.join(cmd)} exited {p.returncode}\n{p.stdout}\n{p.stderr}")
+    return p.stdout
+
+
+def record(out_dir):
+    files = glob.glob(os.path.join(out_dir, "**", "*.h5"), recursive=True)
+    if len(files) != 1:
+        sys.exit(f"FAIL: expected one record in {out_dir}, found {files}")
+    return h5py.File(files[0], "r")
+
+
+def events(f):
+    names = [n.decode() for n in f["trace/function_names"][()]]
+    ev = f["trace/events"]
+    cols = {k: ev[k][()] for k in ev.keys()}
+    rows = []
+    for i in range(len(cols["rank"])):
+        rows.append({k: int(cols[k][i]) for k in cols} | {"name": names[int(cols["function"][i])]})
+    return rows
+
+
+def expected(rank, ranks):
+    """(function, peer, tag, bytes) of every event of `rank`, in call order."""
+    out = [("MPI_Comm_rank", -1, -1, 0), ("MPI_Comm_size", -1, -1, 0)]
+    for i in range(ROUNDS):
+        n = 4 * (i + 1)
+        if rank == 0:
+            out += [("MPI_Send", 1, 100 + i, n), ("MPI_Recv", 1, 200 + i, n)]
+        elif rank == 1:
+            out += [("MPI_Recv", 0, 100 + i, n), ("MPI_Send", 0, 200 + i, n)]
+    return out + [("MPI_Barrier", -1, -1, 0), ("MPI_Allreduce", -1, -1, 8)]
+
+
+def check(cond, what):
+    if not cond:
+        sys.exit("FAIL: " + what)
+
+
+def by_rank(rows):
+    out = collections.defaultdict(list)
+    for r in rows:
+        out[r["rank"]].append(r)
+    return out
+
+
+def case_exact(mpiexec, program):
+    with tempfile.TemporaryDirectory() as d:
+        baseline = run(mpiexec, program, 4, d, preload=False)
+        out = run(mpiexec, program, 4, d, {"HPCMON_MPI_TRACE": "1"})
+        check(out == baseline, f"output changed under tracing: {out!r} vs {baseline!r}")
+        with record(d) as f:
+            check(f.attrs["format_minor"] >= 1, "format minor below 1.1")
+            g = f["trace"]
+            policy = g.attrs["policy"]
+            policy = policy.decode() if isinstance(policy, bytes) else str(policy)
+            check(policy == "stop_when_full", f"policy attribute {policy!r}")
+            rows = by_rank(events(f))
+            ranks = {int(r["rank"]): r for r in g["ranks"][()]}
+            check(sorted(rows) == [0, 1, 2, 3], f"ranks in the trace: {sorted(rows)}")
+            total = 0
+            for rank in range(4):
+                want = expected(rank, 4)
+                got = [(e["name"], e["peer"], e["tag"], e["bytes"]) for e in rows[rank]]
+                check(got == want, f"rank {rank} events:\n got  {got}\n want {want}")
+                check(all(e["comm"] == 0 and e["thread"] == 0 for e in rows[rank]), f"rank {rank}: comm/thread")
+                check(all(e["start_ns"] <= e["end_ns"] for e in rows[rank]), f"rank {rank}: an event ends before it starts")
+                starts = [e["start_ns"] for e in rows[rank]]
+                check(starts == sorted(starts), f"rank {rank}: start times not in call order")
+                check(ranks[rank]["recorded"] == len(want) and ranks[rank]["dropped"] == 0,
+                      f"rank {rank}: /trace/ranks says {ranks[rank]}")
+                total += len(want)
+            check(int(g.attrs["events"]) == total and int(g.attrs["dropped"]) == 0, "trace totals")
+            start, end = int(f.attrs["start_ns"]), int(f.attrs["end_ns"])
+            for rank in rows:
+                for e in rows[rank]:
+                    check(start - 10**9 < e["start_ns"] and e["end_ns"] < end + 10**9, f"event time off the run: {e}")
+    print(f"exact: {total} events on 4 ranks match")
+
+
+def match_messages(rows):
+    """(send, receive) pairs: FIFO per (source, destination, tag), as MPI orders them."""
+    sends = collections.defaultdict(collections.deque)
+    pairs = []
+    for e in sorted(rows, key=lambda e: (e["rank"], e["start_ns"])):
+        if e["name"] == "MPI_Send":
+            sends[(e["rank"], e["peer"], e["tag"])].append(e)
+    for e in rows:
+        if e["name"] == "MPI_Recv":
+            q = sends[(e["peer"], e["rank"], e["tag"])]
+            check(q, f"receive without a matching send: {e}")
+            pairs.append((q.popleft(), e))
+    return pairs
+
+
+def case_skew(mpiexec, program):
+    with tempfile.TemporaryDirectory() as d:
+        run(mpiexec, program, 2, d, {"HPCMON_MPI_TRACE": "1"}, skew_rank1=True)
+        with record(d) as f:
+            ranks = f["ranks"][()]
+            r1 = [r for r in ranks if r["rank"] == 1][0]
+            r0 = [r for r in ranks if r["rank"] == 0][0]
+            for col in ("clock_offset_init_ns", "clock_offset_final_ns"):
+                err = int(r1[col]) - SKEW_NS
+                check(abs(err) <= OFFSET_TOLERANCE_NS, f"{col} {int(r1[col])} is {err} ns from the injected {SKEW_NS}")
+                check(int(r0[col]) == 0, f"rank 0's {col} is not 0")
+            check(abs(float(r1["clock_drift_ns_per_s"])) < 1e5, f"drift {r1['clock_drift_ns_per_s']}")
+            check(r1["clock_source"].decode() in ("tsc", "clock_gettime"), "clock_source")
+            check(0 < int(r1["clock_rtt_init_ns"]) < 10**7, "clock_rtt_init_ns")
+            print("rank 1:", {c: r1[c] for c in r1.dtype.names if c.startswith("clock")})
+            pairs = match_messages(events(f))
+            check(len(pairs) == 2 * ROUNDS, f"{len(pairs)} matched messages")
+            late = [(s, r) for s, r in pairs if r["end_ns"] < s["start_ns"]]
+            check(not late, f"a receive ends before its send starts after correction: {late[:1]}")
+            # Uncorrected (rank 1's own clock), the same check must fail: the test can fail.
+            offset = int(r1["clock_offset_init_ns"])
+            raw = [(s["start_ns"] + (offset if s["rank"] == 1 else 0), r["end_ns"] + (offset if r["rank"] == 1 else 0))
+                   for s, r in pairs]
+            check(any(r_end < s_start for s_start, r_end in raw), "the skew did not show in uncorrected times")
+        print(f"skew: offsets within {OFFSET_TOLERANCE_NS} ns of {SKEW_NS}, {len(pairs)} messages causally ordered")
+
+
+def case_full(mpiexec, program):
+    with tempfile.TemporaryDirectory() as d:
+        run(mpiexec, program, 2, d, {"HPCMON_MPI_TRACE": "1", "HPCMON_MPI_TRACE_EVENTS": "10"})
+        with record(d) as f:
+            g = f["trace"]
+            rows = by_rank(events(f))
+            for rank in (0, 1):
+                want = expected(rank, 2)
+                got = [(e["name"], e["peer"], e["tag"], e["bytes"]) for e in rows[rank]]
+                check(got == want[:10], f"rank {rank}: kept events {got}")
+                info = [r for r in g["ranks"][()] if r["rank"] == rank][0]
+                check((int(info["recorded"]), int(info["dropped"]), int(info["capacity"])) == (10, len(want) - 10, 10),
+                      f"rank {rank}: /trace/ranks {info}")
+            check(int(g.attrs["dropped"]) == 2 * (len(expected(0, 2)) - 10), f"dropped {g.attrs['dropped']}")
+            check(int(g.attrs["events"]) == 20, f"events {g.attrs['events']}")
+        print("full: 10 events kept per rank, the rest counted exactly")
+
+
+def case_off(mpiexec, program):
+    with tempfile.TemporaryDirectory() as d:
+        run(mpiexec, program, 2, d)
+        with record(d) as f:
+            check("trace" not in f, "a /trace group without tracing")
+            names = f["ranks"].dtype.names
+            for col in ("clock_offset_init_ns", "clock_offset_final_ns", "clock_rtt_init_ns", "clock_drift_ns_per_s",
+                        "clock_source"):
+                check(col in names, f"/ranks has no {col}")
+            r1 = [r for r in f["ranks"][()] if r["rank"] == 1][0]
+            check(abs(int(r1["clock_offset_init_ns"])) < 10**6, "offset between ranks of one node above 1 ms")
+        print("off: no /trace, clock columns present")
+
+
+if __name__ == "__main__":
+    mpiexec, program, case = sys.argv[1:4]
+    {"exact": case_exact, "skew": case_skew, "full": case_full, "off": case_off}[case](mpiexec, program)
