@@ -95,6 +95,26 @@ void SlowLogFollower::save_state() {
     if (error) say("slow log state " + state_file_.string() + ": cannot replace (" + error.message() + ")");
 }
 
+// The file of the saved position under another name in the log's folder (slow.log.1 after a
+// rename), with the same first bytes; -1 when it is gone.
+int SlowLogFollower::open_rotated() const {
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(log_.parent_path(), error)) {
+        struct stat st{};
+        if (stat(entry.path().c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_ino) != position_.inode ||
+            static_cast<std::uint64_t>(st.st_dev) != position_.device)
+            continue;
+        const int fd = open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return -1;
+        if (static_cast<std::uint64_t>(st.st_size) >= position_.offset &&
+            fnv1a(read_at(fd, 0, position_.head_bytes)) == position_.head_hash)
+            return fd;
+        close(fd);
+        return -1;
+    }
+    return -1;
+}
+
 // Opens the file now at the path as the current one, from offset 0.
 bool SlowLogFollower::open_current() {
     const int fd = open(log_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -189,9 +209,17 @@ FollowerRound SlowLogFollower::poll() {
                 }
             }
         } else if (path_exists) {
-            say("slow log " + log_.string() + ": rotated while the daemon was stopped; reading the new file from "
-                "its start");
+            // Rotated while stopped: the old file's rest first, if it is still beside the log.
             round.rotated = true;
+            if (const int old = open_rotated(); old >= 0) {
+                read_from(old, log_.string() + " (rotated)", true, round);
+                close(old);
+                say("slow log " + log_.string() + ": rotated while the daemon was stopped; the rest of the old file "
+                    "was read, reading the new one from its start");
+            } else {
+                say("slow log " + log_.string() + ": rotated while the daemon was stopped and the old file is not "
+                    "beside it any more; reading the new file from its start");
+            }
             open_current();
         }
     }

@@ -1,5 +1,6 @@
-// hpcmon_dbhealth_analyze LOG [key=value ...]: the analysis of a slow log as JSON on stdout
-// (accounting_db thresholds as key=value: n_plus_one_min_count=5 ...). Messages on stderr.
+// hpcmon_dbhealth_analyze LOG [--state FILE] [key=value ...]: one follower round over a slow log
+// (from the position kept in FILE, when given) and the analysis of what it read, as JSON on
+// stdout with the follower's totals; accounting_db thresholds as key=value. Messages on stderr.
 #include "hpcmon/dbhealth/dbhealth.hpp"
 
 #include <iostream>
@@ -11,8 +12,15 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::string yaml = "accounting_db:\n";
+    std::string state;
+    int settings = 0;
     for (int i = 2; i < argc; ++i) {
         std::string arg = argv[i];
+        if (arg == "--state" && i + 1 < argc) {
+            state = argv[++i];
+            continue;
+        }
+        ++settings;
         const auto eq = arg.find('=');
         if (eq == std::string::npos) {
             std::cerr << "expected key=value, got " << arg << "\n";
@@ -21,12 +29,18 @@ int main(int argc, char** argv) {
         yaml += "  " + arg.substr(0, eq) + ": " + arg.substr(eq + 1) + "\n";
     }
     try {
-        const auto config = hpcmon::config::load_string(argc > 2 ? yaml : "general: {}\n", "(arguments)");
+        const auto config = hpcmon::config::load_string(settings > 0 ? yaml : "general: {}\n", "(arguments)");
         hpcmon::dbhealth::Analyzer analyzer(config.accounting_db);
-        hpcmon::dbhealth::SlowLogFollower follower(argv[1], "", 1ull << 40,
+        hpcmon::dbhealth::SlowLogFollower follower(argv[1], state, 1ull << 40,
                                                    [](const std::string& line) { std::cerr << line << "\n"; });
-        for (const auto& entry : follower.poll().entries) analyzer.add(entry);
-        std::cout << hpcmon::dbhealth::report_json(analyzer, 50).dump(2) << "\n";
+        const auto round = follower.poll();
+        for (const auto& entry : round.entries) analyzer.add(entry);
+        auto report = hpcmon::dbhealth::report_json(analyzer, 50);
+        const auto& p = follower.position();
+        report["follower"] = {{"round_entries", round.entries.size()}, {"round_malformed", round.malformed},
+                              {"rotated", round.rotated}, {"truncated", round.truncated}, {"offset", p.offset},
+                              {"entries", p.entries}, {"malformed", p.malformed}};
+        std::cout << report.dump(2) << "\n";
     } catch (const std::exception& error) {
         std::cerr << error.what() << "\n";
         return 2;

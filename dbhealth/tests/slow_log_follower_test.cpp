@@ -167,3 +167,27 @@ TEST_F(Follower, ReadsAtMostItsBudgetPerRoundAndTheRestNext) {
     EXPECT_EQ(total, 24u);
     EXPECT_GE(rounds, 4u);
 }
+
+TEST_F(Follower, AfterARestartReadsTheRestOfAFileRotatedMeanwhile) {
+    append(steps_);
+    {
+        auto f = follower();
+        EXPECT_EQ(f.poll().entries.size(), 24u);
+        append(name_);  // written, not read before the daemon stops
+    }
+    fs::rename(log_, dir_ / "slow.log.1");
+    append(name_ + name_);
+    auto again = follower();
+    const auto round = again.poll();
+    EXPECT_TRUE(round.rotated);
+    EXPECT_EQ(round.entries.size(), 15u);
+    EXPECT_TRUE(said("rotated while the daemon was stopped; the rest of the old file was read"));
+    EXPECT_EQ(again.position().entries, 39u);
+    // A later restart resumes in the new file.
+    append(name_);
+    fs::remove(dir_ / "slow.log.1");
+    {
+        auto third = follower();
+        EXPECT_EQ(third.poll().entries.size(), 5u);
+    }
+}

@@ -50,6 +50,7 @@ public:
 
 private:
     bool open_current();
+    int open_rotated() const;
     void read_from(int fd, const std::filesystem::path& name, bool final, FollowerRound& round);
     void save_state();
     void load_state();
