@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   add_db(app, run);
   add_db(app, run);
   add_memprof(app, run);
+  add_trace(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

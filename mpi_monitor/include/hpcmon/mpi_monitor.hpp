@@ -33,6 +33,9 @@
 //                      table (docs/live-table.md); outside Slurm a private 0700 folder
 //   HPCMON_MPI_LIVE    "0": no live table and no sampling thread
 //   HPCMON_MPI_SERIES_POINTS  cap of each rank's sample series (default 512)
+//   HPCMON_MPI_TRACE   "1": trace every timed call into a per-rank buffer (docs/tracing.md)
+//   HPCMON_MPI_TRACE_EVENTS  events kept per rank when tracing (default 262144; then: stop, count drops)
+//   HPCMON_TEST_CLOCK_SKEW_NS, HPCMON_TEST_CLOCK  test knobs of the clock alignment (docs/tracing.md)
 // Live tables: the per-thread tables live in a fixed-size mapped file; a sampling thread per
 // rank appends RSS, MPI totals and the rank's counters to a bounded series in it
 // (live_table_writer.hpp, sampler_thread.hpp; reader: hpcmon/live_table.hpp).

@@ -10,6 +10,10 @@ Usage: trace_check.py MPIEXEC PROGRAM CASE
          ends after its matching send started (and would not without the correction)
   full   2 ranks, a 10-event buffer: the first 10 events kept, the rest counted as dropped
   off    tracing off: no /trace group; the clock columns are still written
+  export 4 ranks, then `hpcmon trace export` to Chrome JSON (checked by chrome_check.py: one
+         slice per event, one flow per message) and to OTLP JSON (decoded by OpenTelemetry's
+         protobuf types in node: one span per event, one resource per rank)
+         extra arguments: HPCMON NODE OTLP_CHECK_JS
 The environment (LD_PRELOAD, Open MPI settings) comes from ctest.
 """
 import collections
@@ -192,6 +196,41 @@ def case_off(mpiexec, program):
         print("off: no /trace, clock columns present")
 
 
+def case_export(mpiexec, program, hpcmon, node, otlp_check):
+    here = os.path.dirname(os.path.abspath(__file__))
+    with tempfile.TemporaryDirectory() as d:
+        run(mpiexec, program, 4, d, {"HPCMON_MPI_TRACE": "1"})
+        path = glob.glob(os.path.join(d, "**", "*.h5"), recursive=True)[0]
+        with h5py.File(path, "r") as f:
+            events = int(f["trace"].attrs["events"])
+        check(events == sum(len(expected(r, 4)) for r in range(4)), f"{events} events in the record")
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+        chrome, otlp = os.path.join(d, "trace.json"), os.path.join(d, "otlp.json")
+        for fmt, out in (("chrome", chrome), ("otlp", otlp)):
+            p = subprocess.run([hpcmon, "trace", "export", path, "--format", fmt, "-o", out], env=env,
+                               capture_output=True, text=True, timeout=60)
+            check(p.returncode == 0, f"hpcmon trace export --format {fmt}: {p.returncode} {p.stderr}")
+        p = subprocess.run([sys.executable, os.path.join(here, "chrome_check.py"), chrome, "--expect-slices", str(events),
+                            "--expect-flows", str(2 * ROUNDS), "--expect-processes", "4"],
+                           capture_output=True, text=True, timeout=60)
+        check(p.returncode == 0, p.stdout + p.stderr)
+        print(p.stdout.strip())
+        p = subprocess.run([node, otlp_check, otlp, str(events), "4"], env=env, capture_output=True, text=True, timeout=60)
+        check(p.returncode == 0, p.stdout + p.stderr)
+        print(p.stdout.strip())
+        # A record without a trace is refused with a usage error, not an empty export.
+        no_trace = os.path.join(d, "plain")
+        os.mkdir(no_trace)
+        run(mpiexec, program, 2, no_trace)
+        plain = glob.glob(os.path.join(no_trace, "**", "*.h5"), recursive=True)[0]
+        p = subprocess.run([hpcmon, "trace", "export", plain, "--format", "chrome"], env=env, capture_output=True,
+                           text=True, timeout=60)
+        check(p.returncode == 1 and "no trace" in p.stderr, f"export of an untraced record: {p.returncode} {p.stderr}")
+
+
 if __name__ == "__main__":
     mpiexec, program, case = sys.argv[1:4]
-    {"exact": case_exact, "skew": case_skew, "full": case_full, "off": case_off}[case](mpiexec, program)
+    if case == "export":
+        case_export(mpiexec, program, *sys.argv[4:7])
+    else:
+        {"exact": case_exact, "skew": case_skew, "full": case_full, "off": case_off}[case](mpiexec, program)
