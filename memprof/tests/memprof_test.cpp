@@ -283,6 +283,8 @@ TEST(Mpi, PlantedLeakPerRankAndOpenMpiNotBlamed) {
     uint64_t library_blocks = 0;
     for (const auto& l : a.library_leaks) library_blocks += l.count;
     EXPECT_GT(library_blocks, 0u);
+    // Components closed in MPI_Finalize (and libpmix with them) still symbolise: no unknown owner.
+    for (const auto& l : a.library_leaks) EXPECT_NE(l.library, "unknown") << l.count << " blocks";
     EXPECT_EQ(library_blocks + 6, p.live_blocks);
     // The eight 1 MiB buffers, allocated and freed by the user.
     uint64_t big = 0;
@@ -291,6 +293,28 @@ TEST(Mpi, PlantedLeakPerRankAndOpenMpiNotBlamed) {
     EXPECT_EQ(big, 8u);
   }
   EXPECT_EQ(seen, (std::set<int64_t>{0, 1}));
+}
+
+// `hpcmon memprof --format json` on a leaker's profile, and the exit code of a file that is not
+// a profile.
+TEST(Cli, JsonReportAndExitCodes) {
+  ScratchDir dir;
+  const Profile p = run_profiled("memprof_leaker", {{"MEMPROF_TEST_BLOCKS", "3"}, {"MEMPROF_TEST_SIZE", "640"}}, dir,
+                                 "leaker done\n");
+  const RunResult json = run({HPCMON_HPCMON_CLI, "memprof", "--format", "json", p.path.string()}, {}, dir.path);
+  ASSERT_EQ(json.exit_code, 0);
+  EXPECT_NE(json.out.find("\"function\": \"planted_leak\""), std::string::npos) << json.out.substr(0, 2000);
+  EXPECT_NE(json.out.find("\"leaked_blocks\": 3,"), std::string::npos);
+  EXPECT_NE(json.out.find("\"leaked_bytes\": 1920,"), std::string::npos);
+  const RunResult text = run({HPCMON_HPCMON_CLI, "memprof", p.path.string()}, {}, dir.path);
+  ASSERT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("3 blocks, 1920 bytes: planted_leak at "), std::string::npos) << text.out;
+  const fs::path bogus = dir.path / "bogus.memprof";
+  std::ofstream(bogus) << "not a profile\n";
+  EXPECT_EQ(run({HPCMON_HPCMON_CLI, "memprof", bogus.string()}, {}, dir.path).exit_code, 3);
+  std::ofstream(dir.path / "cut.memprof") << "hpcmon-memprof 1\npid 1\n";
+  EXPECT_EQ(run({HPCMON_HPCMON_CLI, "memprof", (dir.path / "cut.memprof").string()}, {}, dir.path).exit_code, 5);
+  EXPECT_EQ(run({HPCMON_HPCMON_CLI, "memprof", (dir.path / "missing.memprof").string()}, {}, dir.path).exit_code, 2);
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ struct SizeClassCount { int size_class = 0; uint64_t count = 0, bytes = 0; };
 struct LiveSample { uint64_t t_ns = 0; int64_t live_bytes = 0; uint64_t rss_bytes = 0; };
 struct SiteRecord {
   uint32_t id = 0;
+  uint32_t epoch = 0;  // objects unloaded before the stack was captured (see Profile::unloaded)
   uint64_t allocs = 0, alloc_bytes = 0, leak_count = 0, leak_bytes = 0;
   std::vector<uint64_t> frames;  // return addresses, innermost first
 };
@@ -52,6 +53,10 @@ struct Profile {
   std::vector<LiveSample> samples;
   std::vector<SiteRecord> sites;
   std::vector<std::string> maps;  // verbatim /proc/self/maps lines (file-backed)
+  // Objects dlclose'd before exit: a site of epoch e whose frame lies in the object of the first
+  // unload with epoch > e was in that object (its addresses may hold another object at exit).
+  struct Unloaded { uint32_t epoch = 0; uint64_t base = 0; std::string path; };
+  std::vector<Unloaded> unloaded;
 
   uint64_t calls_of(const std::string& function) const;
 };

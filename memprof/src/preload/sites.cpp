@@ -95,6 +95,7 @@ uint32_t capture_site(uint64_t size) {
     if (state == 0) {
       if (site.hash.compare_exchange_strong(state, 1, std::memory_order_acquire)) {
         site.depth = static_cast<uint32_t>(capture.count);
+        site.epoch = unload_epoch.load(std::memory_order_acquire);
         for (int f = 0; f < capture.count; ++f) site.frames[f] = frames[f];
         site.hash.store(h, std::memory_order_release);
         state = h;

@@ -99,6 +99,7 @@ extern std::atomic<uint64_t> untracked_frees;
 struct Site {
   std::atomic<uint64_t> hash;   // 0 free, 1 being written, else the stack's hash
   uint32_t depth;
+  uint32_t epoch;  // unload_epoch when the stack was captured
   uintptr_t frames[kMaxDepth];
   std::atomic<uint64_t> allocs, bytes;
   uint64_t leak_count, leak_bytes;  // filled at exit
@@ -122,6 +123,17 @@ extern uint64_t start_realtime_ns;
 uint64_t monotonic_ns();
 uint64_t realtime_ns();
 uint64_t read_rss_bytes();
+
+// ---- objects unloaded before exit (dlclose), for symbolisation ----
+inline constexpr int kUnloadedObjects = 512;
+struct UnloadedObject {
+  uint32_t epoch;  // unloads so far, this one included: sites of earlier epochs may point into it
+  uintptr_t base;  // link_map l_addr: load bias
+  char path[256];
+};
+extern UnloadedObject unloaded_objects[kUnloadedObjects];
+extern std::atomic<int> unloaded_count;
+extern std::atomic<uint32_t> unload_epoch;
 
 // ---- exit ----
 void write_profile();

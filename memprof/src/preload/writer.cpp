@@ -150,7 +150,7 @@ void copy_maps(Out& out) {
 }
 
 void write_site(Out& out, uint32_t id, const Site& site) {
-  out.text("site ").num(id).put(' ').num(site.allocs.load(std::memory_order_relaxed)).put(' ')
+  out.text("site ").num(id).put(' ').num(site.epoch).put(' ').num(site.allocs.load(std::memory_order_relaxed)).put(' ')
       .num(site.bytes.load(std::memory_order_relaxed)).put(' ').num(site.leak_count).put(' ')
       .num(site.leak_bytes);
   for (uint32_t f = 0; f < site.depth; ++f) out.put(' ').hex(site.frames[f]);
@@ -278,6 +278,9 @@ void write_body(Out& out) {
     out.text("sample ").num(points[i].t_ns).put(' ').snum(points[i].live).put(' ').num(points[i].rss).put('\n');
   write_sites(out);
   copy_maps(out);
+  const int unloaded = unloaded_count.load(std::memory_order_acquire);
+  for (int i = 0; i < unloaded && i < kUnloadedObjects; ++i)
+    out.text("unloaded ").num(unloaded_objects[i].epoch).put(' ').hex(unloaded_objects[i].base).put(' ').clean(unloaded_objects[i].path).put('\n');
   out.text("end\n");
 }
 

@@ -15,6 +15,9 @@ std::string base_name(const std::string& path) {
 
 bool is_profiler(const std::string& module) { return base_name(module).starts_with("libhpcmon_mem"); }
 
+// hpcmon's own preloads and their companions are never the user's code, wherever installed.
+bool is_hpcmon_tool(const std::string& module) { return base_name(module).starts_with("libhpcmon_"); }
+
 // The C and C++ runtimes allocate on their caller's behalf through these entry points; any other
 // of their functions allocates for the runtime itself (stdio buffers, locale tables...).
 bool is_runtime(const std::string& module) {
@@ -41,7 +44,7 @@ bool is_system_path(const std::string& path) {
 }
 
 bool is_user_module(const std::string& module, const std::string& exe) {
-  return !module.empty() && (module == exe || !is_system_path(module));
+  return !module.empty() && (module == exe || (!is_system_path(module) && !is_hpcmon_tool(module)));
 }
 
 LeakSite attribute(const SiteRecord& site, const std::string& exe, Symboliser& symbols) {
@@ -50,7 +53,7 @@ LeakSite attribute(const SiteRecord& site, const std::string& exe, Symboliser& s
   leak.bytes = site.leak_bytes;
   leak.allocs = site.allocs;
   leak.alloc_bytes = site.alloc_bytes;
-  for (uint64_t address : site.frames) leak.stack.push_back(symbols.frame(address));
+  for (uint64_t address : site.frames) leak.stack.push_back(symbols.frame(address, site.epoch));
   bool decided = false;
   for (const Frame& f : leak.stack) {
     if (is_profiler(f.module)) continue;
@@ -77,7 +80,7 @@ LeakSite attribute(const SiteRecord& site, const std::string& exe, Symboliser& s
 
 Analysis analyse(const Profile& profile) {
   Analysis a;
-  Symboliser symbols(profile.maps);
+  Symboliser symbols(profile);
   std::map<std::string, LibraryLeaks> libraries;
   // Leaks of the same source line (or, without line information, the same return address)
   // reached through different stacks are one site: an unrolled loop has several call

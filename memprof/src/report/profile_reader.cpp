@@ -110,12 +110,18 @@ Profile read_profile(const std::filesystem::path& path) {
     } else if (key == "site") {
       SiteRecord s;
       s.id = static_cast<uint32_t>(u64(0));
-      s.allocs = u64(1);
-      s.alloc_bytes = u64(2);
-      s.leak_count = u64(3);
-      s.leak_bytes = u64(4);
-      for (size_t i = 5; i < f.size(); ++i) s.frames.push_back(r.number<uint64_t>(f[i], 16));
+      s.epoch = static_cast<uint32_t>(u64(1));
+      s.allocs = u64(2);
+      s.alloc_bytes = u64(3);
+      s.leak_count = u64(4);
+      s.leak_bytes = u64(5);
+      for (size_t i = 6; i < f.size(); ++i) s.frames.push_back(r.number<uint64_t>(f[i], 16));
       p.sites.push_back(std::move(s));
+    } else if (key == "unloaded") {
+      if (f.size() < 3) r.fail("short unloaded line");
+      const auto path_start = rest.find(' ', rest.find(' ') + 1);
+      p.unloaded.push_back({static_cast<uint32_t>(u64(0)), r.number<uint64_t>(f[1], 16),
+                            std::string(rest.substr(path_start + 1))});
     } else if (key == "map") {
       p.maps.emplace_back(rest);
     }
