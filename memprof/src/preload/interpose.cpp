@@ -241,7 +241,10 @@ namespace hpcmon::mem {
 namespace {
 // Early: the start time is the process's, not its first allocation's.
 __attribute__((constructor)) void start_profiling() {
-  if (ensure_real()) initialize_tracking();
+  if (!ensure_real()) return;
+  initialize_tracking();
+  ReentryGuard guard;
+  load_fast_unwinder();
 }
 // Late (after the program's own destructors): what is still allocated now is never freed.
 __attribute__((destructor)) void finish_profiling() { write_profile(); }

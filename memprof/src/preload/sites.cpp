@@ -1,7 +1,10 @@
-// Call sites: the return addresses of the allocating call, taken with libgcc's unwinder
-// (_Unwind_Backtrace: on glibc >= 2.35 it finds unwind tables through _dl_find_object, without
-// locks or allocation), the preload's own frames dropped, deduplicated in a lock-free
-// open-addressing table of kSiteCapacity stacks.
+// Call sites: the return addresses of the allocating call, the preload's own frames dropped,
+// deduplicated in a lock-free open-addressing table of kSiteCapacity stacks.
+// The stack is taken with libunwind's fast path (unw_backtrace, ~0.2 us for 8 frames here),
+// dlopen'ed RTLD_LOCAL at start-up: libunwind.so.8 also defines _Unwind_* and backtrace, which
+// must not replace libgcc's for the program's C++ exceptions. Until it is loaded, or without it,
+// libgcc's _Unwind_Backtrace is used (~13 us for 8 frames here: bench/memprof_bench.sh).
+#include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
 #include <sys/mman.h>
@@ -20,6 +23,7 @@ std::atomic<uint64_t> sites_dropped{0};
 namespace {
 
 Site* sites = nullptr;  // mmap'ed at initialisation
+int (*fast_backtrace)(void**, int) = nullptr;  // libunwind's unw_backtrace
 uintptr_t self_begin = 0, self_end = 0;
 
 // The preload's own executable range, from its program headers (no libc call).
@@ -79,11 +83,28 @@ void initialize_sites() {
 
 Site* site_table() { return sites; }
 
+void load_fast_unwinder() {
+  void* handle = dlopen(HPCMON_LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
+  if (handle != nullptr)
+    fast_backtrace = reinterpret_cast<int (*)(void**, int)>(dlsym(handle, "unw_backtrace"));
+}
+
 uint32_t capture_site(uint64_t size) {
   if (settings.depth == 0 || sites == nullptr) return 0;
   uintptr_t frames[kMaxDepth];
   Capture capture{frames, 0, settings.depth};
-  _Unwind_Backtrace(on_frame, &capture);
+  if (fast_backtrace != nullptr) {
+    void* raw[kMaxDepth + 4];
+    const int n = fast_backtrace(raw, settings.depth + 4);
+    int first = 0;
+    while (first < n && reinterpret_cast<uintptr_t>(raw[first]) >= self_begin &&
+           reinterpret_cast<uintptr_t>(raw[first]) < self_end)
+      ++first;
+    for (int i = first; i < n && capture.count < settings.depth; ++i)
+      frames[capture.count++] = reinterpret_cast<uintptr_t>(raw[i]);
+  } else {
+    _Unwind_Backtrace(on_frame, &capture);
+  }
   if (capture.count == 0) return 0;
   const uint64_t h = hash_frames(frames, capture.count);
   const uint64_t mask = kSiteCapacity - 1;

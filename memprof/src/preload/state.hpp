@@ -107,6 +107,7 @@ struct Site {
 // Site of the current call (0: no stack, or the table is full).
 uint32_t capture_site(uint64_t size);
 void initialize_sites();
+void load_fast_unwinder();  // at start-up, outside any allocation
 Site* site_table();
 extern std::atomic<uint64_t> sites_dropped;
 
