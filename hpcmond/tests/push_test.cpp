@@ -12,6 +12,7 @@
 #include <fstream>
 #include <set>
 
+#include "cgroup_fixture.hpp"
 #include "harness.hpp"
 #include "hpcmon/agent/spool.hpp"
 
@@ -229,6 +230,54 @@ TEST(Push, SpoolsWhileTheHeadIsAbsentThenReplaysInOrderOnce) {
   EXPECT_EQ(*seen.begin(), 1u);
   EXPECT_EQ(last, seen.size());  // 1..n, nothing lost, nothing twice
   EXPECT_EQ(head.authorizations(), std::set<std::string>{"Bearer s3cret-agent-token"});
+}
+
+// A step whose task lives in a memory cgroup with a limit: its readings in the pushes carry
+// that limit (read from the real v1 hierarchy of this machine) and where it came from.
+TEST(Push, StepReadingsCarryTheCgroupMemoryLimit) {
+  ScratchMemoryCgroup cgroup(96 << 20);
+  if (!cgroup.ok()) GTEST_SKIP() << "no writable cgroup v1 memory hierarchy here";
+  const std::uint16_t port = free_port();
+  Receiver head(port);
+  ASSERT_TRUE(head.running());
+  AgentHarness h("limit", [&](AgentOptions& o) { o.head_url = "http://127.0.0.1:" + std::to_string(port); });
+  {
+    std::ofstream token(h.options().token_file);
+    token << "limit-agent-token\n";
+  }
+  ASSERT_EQ(chmod(h.options().token_file.c_str(), 0600), 0);
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    char c;
+    close(ready[1]);
+    (void)!read(ready[0], &c, 1);
+    _exit(0);
+  }
+  close(ready[0]);
+  ASSERT_TRUE(cgroup.add(child));  // as slurmstepd does before the task runs
+  ASSERT_EQ(h.send(step_start_line("301", "0", now_ns())), 0);
+  ASSERT_EQ(h.send(task_line("task_start", "301", "0", 0, child)), 0);
+  json reading;
+  const bool seen = wait_for([&] {
+    for (const auto& m : head.messages())
+      if (m["kind"] == "samples")
+        for (const auto& step : m["samples"]["steps"])
+          if (step["job"] == "301" && step.contains("mem_limit_bytes")) {
+            reading = step;
+            return true;
+          }
+    return false;
+  }, 10);
+  close(ready[1]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(seen) << "no step reading with mem_limit_bytes";
+  EXPECT_EQ(std::to_string(reading["mem_limit_bytes"].get<std::uint64_t>()), cgroup.limit_text());
+  EXPECT_EQ(reading["mem_limit_source"], "cgroup v1");
+  ASSERT_EQ(h.send(step_end_line("301", "0", now_ns(), 0)), 0);
+  ASSERT_TRUE(wait_for([&] { return h.counters().records_written == 1; }));
 }
 
 }  // namespace

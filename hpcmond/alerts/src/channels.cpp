@@ -183,8 +183,11 @@ json webhook_body(const Notification& n, const std::string& cluster) {
 json alertmanager_body(const Notification& n, const std::string& cluster, std::int64_t now_ns) {
   json labels = n.alert.labels;
   labels["cluster"] = cluster;
+  json annotations = n.alert.annotations;
+  annotations["description"] = n.alert.description;
+  annotations["hpcmon_id"] = n.alert.id;
   json alert = {{"labels", labels},
-                {"annotations", {{"description", n.alert.description}, {"hpcmon_id", n.alert.id}}},
+                {"annotations", annotations},
                 {"startsAt", rfc3339(n.alert.fired_ns ? n.alert.fired_ns : n.alert.active_since_ns)}};
   alert["endsAt"] = rfc3339(n.status == "resolved" ? n.alert.resolved_ns : now_ns + kAlertmanagerValidityNs);
   return json::array({alert});
@@ -209,6 +212,7 @@ std::string mail_text(const Notification& n, const std::string& from, const std:
   if (n.alert.fired_ns) text += "fired: " + rfc3339(n.alert.fired_ns) + "\r\n";
   if (n.alert.resolved_ns) text += "resolved: " + rfc3339(n.alert.resolved_ns) + "\r\n";
   for (const auto& [key, value] : n.alert.labels) text += "label " + key + ": " + header_safe(value) + "\r\n";
+  for (const auto& [key, value] : n.alert.annotations) text += "annotation " + key + ": " + header_safe(value) + "\r\n";
   return text;
 }
 

@@ -64,6 +64,7 @@ json to_json(const Alert& alert) {
               {"severity", alert.severity},
               {"state", state_name(alert.state)},
               {"labels", alert.labels},
+              {"annotations", alert.annotations},
               {"value", alert.value},
               {"description", alert.description},
               {"active_since", rfc3339(alert.active_since_ns)},
@@ -93,6 +94,7 @@ Alert alert_from_json(const json& in) {
   else if (state == "resolved") alert.state = State::resolved;
   else throw std::runtime_error("unknown state \"" + state + "\"");
   alert.labels = in.at("labels").get<Labels>();
+  if (in.contains("annotations")) alert.annotations = in.at("annotations").get<Labels>();  // newer files only
   alert.value = in.at("value").get<double>();
   alert.description = in.at("description").get<std::string>();
   alert.active_since_ns = in.at("active_since_ns").get<std::int64_t>();
@@ -185,7 +187,7 @@ void Engine::evaluate(const std::vector<Sample>& samples, std::int64_t now_ns) {
       if (!compare(rule.op, sample.value, rule.threshold)) {
         if (it == active_.end()) continue;
         if (it->second.state == State::firing) {
-          it->second.value = sample.value;
+          it->second.value = sample.value;  // annotations and description stay those of the firing
           transition(it->second, State::resolved, now_ns);
           resolved_.push_front(std::move(it->second));
         }
@@ -206,7 +208,11 @@ void Engine::evaluate(const std::vector<Sample>& samples, std::int64_t now_ns) {
       Alert& alert = it->second;
       alert.value = sample.value;
       alert.last_seen_ns = now_ns;
-      alert.description = config::render_alert_template(rule.description, sample.value, labels);
+      alert.annotations = sample.annotations;
+      // Templates see annotations as labels ({{ $labels.limit_bytes }}); a label wins a clash.
+      Labels fields = labels;
+      fields.insert(sample.annotations.begin(), sample.annotations.end());
+      alert.description = config::render_alert_template(rule.description, sample.value, fields);
       if (alert.state == State::pending && now_ns - alert.active_since_ns >= rule.for_ns) {
         transition(alert, State::firing, now_ns);
         changed = true;
@@ -228,6 +234,34 @@ void Engine::evaluate(const std::vector<Sample>& samples, std::int64_t now_ns) {
   }
   while (resolved_.size() > resolved_history_) resolved_.pop_back();
   if (changed) save();
+}
+
+std::size_t Engine::replace_rules(std::vector<Rule> rules, std::int64_t now_ns) {
+  std::lock_guard lock(mutex_);
+  std::set<std::pair<std::string, std::string>> kept;
+  for (const Rule& rule : rules) kept.insert({rule.name, rule.severity});
+  rules_ = std::move(rules);
+  std::size_t ended = 0;
+  for (auto it = active_.begin(); it != active_.end();) {
+    if (kept.count({it->second.rule, it->second.severity})) {
+      ++it;
+      continue;
+    }
+    if (it->second.state == State::firing) {
+      transition(it->second, State::resolved, now_ns);
+      resolved_.push_front(std::move(it->second));
+    }
+    it = active_.erase(it);
+    ++ended;
+  }
+  while (resolved_.size() > resolved_history_) resolved_.pop_back();
+  if (ended) save();
+  return ended;
+}
+
+std::vector<Rule> Engine::rules() const {
+  std::lock_guard lock(mutex_);
+  return rules_;
 }
 
 AckResult Engine::acknowledge(const std::string& id, const std::string& by,

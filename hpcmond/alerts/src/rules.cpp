@@ -47,7 +47,8 @@ std::vector<Rule> builtin_rules(const config::Config& config) {
       builtin("JobIdle", "job.cpu_cores", "job", "<", a.job_idle_cpu_below, a.job_idle_for_s,
               "warning", "step {{ $labels.job }}.{{ $labels.step }} uses {{ $value }} cores on {{ $labels.node }}"),
       builtin("JobMemoryNearLimit", "job.mem_limit_fraction", "job", ">=", a.job_memory_fraction, 0,
-              "warning", "step {{ $labels.job }}.{{ $labels.step }} at {{ $value }} of its memory limit on {{ $labels.node }}"),
+              "warning", "step {{ $labels.job }}.{{ $labels.step }} at {{ $value }} of its memory limit ({{ $labels.limit_bytes }} "
+              "bytes, {{ $labels.limit_source }}) on {{ $labels.node }}"),
       builtin("RecordMissing", "job.record_missing", "job", ">", 0, 0, "warning",
               "record of {{ $labels.job }}.{{ $labels.step }} missing: {{ $labels.reason }}"),
       // The scheduler's RPC statistics (docs/scheduler.md), thresholds in the scheduler section.

@@ -32,7 +32,8 @@ TEST(Builtin, NodeDownWhenTheAgentFallsSilentAndUpWhenItReturns) {
   json down;
   ASSERT_TRUE(eventually([&] { return !(down = daemon.find("NodeDown", "firing")).is_null(); }, 5));
   EXPECT_EQ(down["labels"]["node"], "n3");
-  EXPECT_EQ(down["labels"]["reason"], "agent silent");
+  EXPECT_EQ(down["annotations"]["reason"], "agent silent");
+  EXPECT_FALSE(down["labels"].contains("reason"));
   EXPECT_EQ(down["severity"], "critical");
   EXPECT_EQ(down["description"], "node n3 is down: agent silent");
   ASSERT_TRUE(eventually([&] {
@@ -45,7 +46,7 @@ TEST(Builtin, NodeDownWhenTheAgentFallsSilentAndUpWhenItReturns) {
 json step(const std::string& job, std::int64_t t_ns, double cpu_s, double rss, double limit = 0) {
   json out = {{"cluster", "testcl"}, {"job", job}, {"step", "0"}, {"t_ns", t_ns}, {"cpu_s", cpu_s},
               {"rss_bytes", rss}, {"read_bytes", 0}, {"write_bytes", 0}, {"processes", 2}};
-  if (limit > 0) out["mem_limit_bytes"] = limit;
+  if (limit > 0) out["mem_limit_bytes"] = limit, out["mem_limit_source"] = "cgroup v2";
   return out;
 }
 
@@ -82,6 +83,11 @@ TEST(Builtin, JobMemoryNearLimitAgainstTheStepsCgroupLimit) {
   }));
   EXPECT_EQ(near["labels"]["job"], "60");
   EXPECT_DOUBLE_EQ(near["value"].get<double>(), 0.95);
+  // The limit and its source are annotations: they describe the value, not the series.
+  EXPECT_EQ(near["annotations"]["limit_bytes"], "1000000000");
+  EXPECT_EQ(near["annotations"]["limit_source"], "cgroup v2");
+  EXPECT_FALSE(near["labels"].contains("limit_source"));
+  EXPECT_EQ(near["description"], "step 60.0 at 0.95 of its memory limit (1000000000 bytes, cgroup v2) on n5");
   EXPECT_EQ(daemon.alerts("?alertname=JobMemoryNearLimit&job=61")["total"], 0);
 }
 

@@ -150,6 +150,9 @@ class Child {
     pid_ = -1;
   }
   bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+  void signal(int signal) const {
+    if (pid_ > 0) ::kill(pid_, signal);
+  }
 
  private:
   pid_t pid_ = -1;
@@ -163,23 +166,29 @@ class Daemon {
   static constexpr const char* human_token = "human-token-for-tests";
 
   Daemon(const fs::path& dir, const std::string& alerting_yaml, const std::string& extra_yaml = "")
-      : dir_(dir), port_(free_port()), agent_port_(free_port()) {
+      : dir_(dir), port_(free_port()), agent_port_(free_port()), extra_yaml_(extra_yaml) {
     while (agent_port_ == port_) agent_port_ = free_port();
     write_text(dir / "agent.token", std::string(agent_token) + "\n");
     write_text(dir / "api.token", std::string(human_token) + "\n");
     fs::create_directories(dir / "records");
-    write_text(dir / "hpcmon.yaml",
-               "general:\n  node_sample_interval_s: 0.2\n"
-               "hpc:\n  record_dir: " + (dir / "records").string() + "\n"
-               "agent:\n  push_interval_s: 0.5\n"
-               "api:\n  port: " + std::to_string(port_) + "\n  agent_port: " + std::to_string(agent_port_) +
-                   "\n  token_file: " + (dir / "api.token").string() +
-                   "\n  agent_token_file: " + (dir / "agent.token").string() +
-                   "\n  record_scan_interval_s: 0.2\n" + extra_yaml +
-                   "alerting:\n  state_file: " + (dir / "alerts.json").string() + "\n" + alerting_yaml,
-               fs::perms(0644));
+    write_config(alerting_yaml);
     start();
   }
+  // Rewrites the configuration file with another alerting section (for a reload).
+  void write_config(const std::string& alerting_yaml) {
+    write_text(dir_ / "hpcmon.yaml",
+               "general:\n  node_sample_interval_s: 0.2\n"
+               "hpc:\n  record_dir: " + (dir_ / "records").string() + "\n"
+               "agent:\n  push_interval_s: 0.5\n"
+               "api:\n  port: " + std::to_string(port_) + "\n  agent_port: " + std::to_string(agent_port_) +
+                   "\n  token_file: " + (dir_ / "api.token").string() +
+                   "\n  agent_token_file: " + (dir_ / "agent.token").string() +
+                   "\n  record_scan_interval_s: 0.2\n" + extra_yaml_ +
+                   "alerting:\n  state_file: " + (dir_ / "alerts.json").string() + "\n" + alerting_yaml,
+               fs::perms(0644));
+  }
+  void signal(int signal) const { process_.signal(signal); }
+  fs::path config_file() const { return dir_ / "hpcmon.yaml"; }
   void start() {
     process_.start({HPCMOND_BIN, "--config", (dir_ / "hpcmon.yaml").string()}, dir_ / "hpcmond.log");
     eventually([&] { return http(url("/api/v1/health")).status == 200; }, 10);
@@ -211,6 +220,7 @@ class Daemon {
  private:
   fs::path dir_;
   std::uint16_t port_, agent_port_;
+  std::string extra_yaml_;
   std::uint64_t seq_ = 0;
   std::string instance_ = std::to_string(now_ns() % 1000000007);
   Child process_;

@@ -26,17 +26,31 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
-bool slurm_node_down(const std::string& state) {
-  return state.rfind("DOWN", 0) == 0 || state.find("NOT_RESPONDING") != std::string::npos;
+// Why Slurm counts the node as down ("" when it does not): the state that makes it down and the
+// administrator's or Slurm's own reason ("Slurm DOWN: disk died").
+std::string slurm_down_reason(const json& node) {
+  const std::string state = node.value("state", ""), reason = node.value("reason", "");
+  std::string why;
+  if (state.rfind("DOWN", 0) == 0) why = "Slurm DOWN";
+  else if (state.find("NOT_RESPONDING") != std::string::npos) why = "Slurm NOT_RESPONDING";
+  else return "";
+  return reason.empty() ? why : why + ": " + reason;
 }
+
+std::string bytes_text(double bytes) { return std::to_string(static_cast<std::uint64_t>(bytes)); }
 
 }  // namespace
 
 HeadMetricSource::HeadMetricSource(const config::Config& config, const Services& services)
-    : services_(services),
-      silent_after_ns_(static_cast<std::int64_t>(static_cast<double>(config.alerting.node_down_intervals) *
-                                                 config.agent.push_interval_s * 1e9)),
-      record_after_ns_(static_cast<std::int64_t>(config.alerting.record_missing_after_s * 1e9)) {}
+    : services_(services) {
+  reconfigure(config);
+}
+
+void HeadMetricSource::reconfigure(const config::Config& config) {
+  silent_after_ns_ = static_cast<std::int64_t>(static_cast<double>(config.alerting.node_down_intervals) *
+                                               config.agent.push_interval_s * 1e9);
+  record_after_ns_ = static_cast<std::int64_t>(config.alerting.record_missing_after_s * 1e9);
+}
 
 std::vector<Sample> HeadMetricSource::collect(std::int64_t now_ns) {
   std::vector<Sample> out;
@@ -72,13 +86,15 @@ void HeadMetricSource::head_samples(std::int64_t, std::vector<Sample>& out) {
 // Pushes of node agents and Slurm's node states: node.*, node.up and job.* per step.
 void HeadMetricSource::agent_samples(std::int64_t now_ns, std::vector<Sample>& out) {
   std::map<std::string, std::pair<bool, std::string>> up;  // node -> (up, reason)
+  std::map<std::string, std::string> slurm_states;          // node -> Slurm's state, when it says down
   std::map<std::string, double> requested_mem;             // job -> bytes per node (Slurm)
   if (services_.slurm) {
     for (const auto& node : services_.slurm->nodes()) {
-      const std::string name = node.value("name", ""), state = node.value("state", "");
+      const std::string name = node.value("name", "");
       if (name.empty()) continue;
-      up[name] = slurm_node_down(state) ? std::make_pair(false, "Slurm state " + state)
-                                        : std::make_pair(true, std::string());
+      const std::string why = slurm_down_reason(node);
+      up[name] = {why.empty(), why};
+      if (!why.empty()) slurm_states[name] = node.value("state", "");
     }
     for (const auto& job : services_.slurm->active_jobs())
       if (job.contains("mem_per_node_bytes") && job["mem_per_node_bytes"].is_number())
@@ -123,10 +139,12 @@ void HeadMetricSource::agent_samples(std::int64_t now_ns, std::vector<Sample>& o
         if (rate.cores) out.push_back({"job.cpu_cores", step_labels, *rate.cores});
         // The cgroup's limit when the agent sends one, else Slurm's request for the node.
         double limit = step.value("mem_limit_bytes", 0.0);
-        if (limit <= 0 && requested_mem.count(job)) limit = requested_mem[job];
+        std::string source = step.value("mem_limit_source", "cgroup");
+        if (limit <= 0 && requested_mem.count(job)) limit = requested_mem[job], source = "slurm request";
         if (limit > 0) {
-          out.push_back({"job.mem_limit_bytes", step_labels, limit});
-          out.push_back({"job.mem_limit_fraction", step_labels, rss / limit});
+          const Labels about = {{"limit_bytes", bytes_text(limit)}, {"limit_source", source}};
+          out.push_back({"job.mem_limit_bytes", step_labels, limit, about});
+          out.push_back({"job.mem_limit_fraction", step_labels, rss / limit, about});
         }
       }
     }
@@ -148,10 +166,14 @@ void HeadMetricSource::agent_samples(std::int64_t now_ns, std::vector<Sample>& o
   }
   for (auto it = rates_.begin(); it != rates_.end();)
     it = live_steps.count(it->first) ? std::next(it) : rates_.erase(it);
+  // The reason is an annotation, not a label: a node whose reason changes (DOWN, then
+  // NOT_RESPONDING while slurmd registers after a resume) stays one alert, and the first
+  // node.up = 1 resolves it at once.
   for (const auto& [node, state] : up) {
-    Labels labels = {{"cluster", services_.cluster}, {"node", node}};
-    if (!state.first) labels["reason"] = state.second;
-    out.push_back({"node.up", labels, state.first ? 1.0 : 0.0});
+    Labels about;
+    if (!state.first) about["reason"] = state.second;
+    if (slurm_states.count(node)) about["slurm_state"] = slurm_states[node];
+    out.push_back({"node.up", {{"cluster", services_.cluster}, {"node", node}}, state.first ? 1.0 : 0.0, about});
   }
 }
 
@@ -200,7 +222,7 @@ void HeadMetricSource::record_samples(std::int64_t now_ns, std::vector<Sample>& 
   }
 }
 
-Alerting::Alerting(const config::Config& config, Services& services, Log& log) : log_(log) {
+Alerting::Alerting(const config::Config& config, Services& services, Log& log) : log_(log), source_file_(config.source) {
   auto log_line = [&log](const std::string& line) { log.info(line); };
   dispatcher_ = alerts::make_dispatcher(config.alerting, services.cluster, log_line);
   source_ = std::make_unique<HeadMetricSource>(config, services);
@@ -215,6 +237,29 @@ Alerting::Alerting(const config::Config& config, Services& services, Log& log) :
   log.info("alerting: " + std::to_string(engine_->rules().size()) + " rules, " +
            std::to_string(engine_->active().size()) + " active alerts restored from " + config.alerting.state_file);
   thread_ = std::thread([this, interval] { loop(interval); });
+}
+
+void Alerting::apply(const config::Config& fresh) {
+  std::lock_guard lock(reload_mutex_);
+  source_->reconfigure(fresh);
+  auto rules = alerts::rules_from_config(fresh);
+  const std::size_t count = rules.size();
+  const std::size_t ended = engine_->replace_rules(std::move(rules), now_ns());
+  log_.info("alerting: " + std::to_string(count) + " rules loaded from " + fresh.source + " (" +
+            std::to_string(ended) + " alerts of rules no longer configured ended; channels, state file and "
+            "evaluation interval need a restart)");
+}
+
+std::string Alerting::reload() {
+  config::Config fresh;
+  try {
+    fresh = config::load_file(source_file_);
+  } catch (const std::exception& error) {
+    log_.warning(std::string("alerting: reload refused, rules kept: ") + error.what());
+    return error.what();
+  }
+  apply(fresh);
+  return "";
 }
 
 Alerting::~Alerting() {
@@ -324,6 +369,13 @@ void register_alert_routes(Router& router, Services& services) {
       case alerts::AckResult::not_found: break;
     }
     return ApiError{ErrorType::not_found, "no active alert " + id, ""};
+  });
+  // The alerting section read again from the daemon's file (as SIGHUP does for all of it).
+  router.post("/api/v1/alerts/reload", [s](const Request&) -> Outcome {
+    if (!s->alerting) return ApiError{ErrorType::unavailable, "alerting is disabled (a restart turns it on)", ""};
+    const std::string error = s->alerting->reload();
+    if (!error.empty()) return ApiError{ErrorType::internal, "configuration refused, rules kept: " + error, ""};
+    return json{{"reloaded", true}, {"rules", s->alerting->engine().rules().size()}};
   });
 }
 

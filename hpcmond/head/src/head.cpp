@@ -191,6 +191,7 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
       try {
         const config::Config fresh = config::load_file(config.source);
         std::atomic_store(&services.access, std::make_shared<const Access>(fresh.api));
+        if (alerting) alerting->apply(fresh);  // rules and thresholds; alert states kept
         log.info("configuration reloaded from " + config.source +
                  " (access policy and tokens; listener and periods need a restart)");
       } catch (const std::exception& error) {

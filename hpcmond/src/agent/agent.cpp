@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hpcmon/agent/cgroup_limits.hpp"
 #include "hpcmon/agent/event_socket.hpp"
 #include "hpcmon/agent/live_ranks.hpp"
 #include "hpcmon/agent/node_sampler.hpp"
@@ -63,6 +64,10 @@ constexpr std::int64_t kFinishedKeepNs = 600'000'000'000;  // a late step_end st
 // step-only scancel leave the job RUNNING for a moment: asked again every half second).
 constexpr std::int64_t kJobStateWaitNs = 3'000'000'000;
 constexpr std::int64_t kJobStateRetryNs = 500'000'000;
+// A step's cgroup limit is read once; while absent (no cgroup limit, or the task not yet moved
+// into its step's cgroup) again after 0.5, 1, 2, 4 and 8 s, then never.
+constexpr std::uint32_t kMemLimitReads = 6;
+constexpr std::int64_t kMemLimitFirstRetryNs = 500'000'000;
 
 }  // namespace
 
@@ -109,6 +114,7 @@ struct Agent::Impl {
   std::string node_name;
   sampler::ProcessSampler processes;
   NodeSampler node;
+  CgroupMounts cgroup_mounts = read_cgroup_mounts();  // the agent's own mount table, read once
   std::map<StepId, StepState> steps;
   std::set<StepId> ignored;  // monitor=off
   std::map<StepId, Finished> finished;
@@ -343,6 +349,19 @@ struct Agent::Impl {
     }
   }
 
+  // The step's cgroup memory limit, from one of its live processes (cgroup_limits.hpp).
+  void read_mem_limit(StepState& step, std::int64_t now) {
+    if (step.mem_limit || step.mem_limit_reads >= kMemLimitReads || now < step.next_mem_limit_read_ns) return;
+    const pid_t pid = step.any_live_pid();
+    if (!pid) return;
+    step.mem_limit = read_memory_limit(pid, cgroup_mounts);
+    step.next_mem_limit_read_ns = now + (kMemLimitFirstRetryNs << step.mem_limit_reads);
+    ++step.mem_limit_reads;
+    if (step.mem_limit)
+      log.debug("step " + step.id().text() + ": memory limit " + std::to_string(step.mem_limit->bytes) + " bytes (" +
+                step.mem_limit->source() + " " + step.mem_limit->cgroup + ")");
+  }
+
   void process_tick() {
     ++process_ticks;
     if (steps.empty()) return;
@@ -375,12 +394,18 @@ struct Agent::Impl {
       if (!step.has_tasks()) continue;
       if (step.live_processes() > 0) {
         step.vanished_since_ns = 0;
+        read_mem_limit(step, now);
         if (live_steps.size() < kMaxLiveSamples) {
           const TaskTotals sum = step.step_totals();
-          live_steps.push_back({{"cluster", step.meta().cluster}, {"job", step.meta().job}, {"step", id.step},
-                                {"t_ns", t}, {"cpu_s", sum.cpu_s}, {"rss_bytes", sum.rss_bytes},
-                                {"read_bytes", sum.read_bytes}, {"write_bytes", sum.write_bytes},
-                                {"processes", sum.processes}});
+          json reading = {{"cluster", step.meta().cluster}, {"job", step.meta().job}, {"step", id.step},
+                          {"t_ns", t}, {"cpu_s", sum.cpu_s}, {"rss_bytes", sum.rss_bytes},
+                          {"read_bytes", sum.read_bytes}, {"write_bytes", sum.write_bytes},
+                          {"processes", sum.processes}};
+          if (step.mem_limit) {
+            reading["mem_limit_bytes"] = step.mem_limit->bytes;
+            reading["mem_limit_source"] = step.mem_limit->source();
+          }
+          live_steps.push_back(std::move(reading));
         }
       } else if (step.vanished_since_ns == 0) {
         step.vanished_since_ns = now;

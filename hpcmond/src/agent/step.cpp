@@ -108,6 +108,12 @@ std::size_t StepState::live_processes() const {
   return n;
 }
 
+pid_t StepState::any_live_pid() const {
+  for (const auto& [key, task] : tasks_)
+    if (const pid_t pid = task.any_live_pid()) return pid;
+  return 0;
+}
+
 TaskTotals StepState::step_totals() const {
   TaskTotals sum;
   for (const auto& [key, task] : tasks_) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "hpcmon/agent/cgroup_limits.hpp"
 #include "hpcmon/agent/node_sampler.hpp"
 #include "hpcmon/live_table.hpp"
 #include "hpcmon/agent/protocol.hpp"
@@ -36,6 +37,7 @@ class TaskState {
   void observe(const sampler::ProcessSample& s);  // a reading of one of its processes
   void retire(pid_t pid);                          // that process ended: keep its last totals
   bool follows(pid_t pid) const { return live_.count(pid) != 0; }
+  pid_t any_live_pid() const { return live_.empty() ? 0 : live_.begin()->first; }
   // Where to look for new descendants: the processes alive at the last reading, and the task's
   // own pid until it is seen gone (after that the pid may belong to somebody else).
   std::vector<pid_t> roots() const;
@@ -104,6 +106,11 @@ class StepState {
   bool has_tasks() const { return !tasks_.empty(); }
   std::int64_t vanished_since_ns = 0;  // when its last process was seen gone (0: alive)
   std::vector<live::Snapshot> live_ranks;  // the ranks' live tables as last read (live_ranks.hpp)
+  // The cgroup memory limit of its processes, read once (again while absent, a few times).
+  std::optional<MemoryLimit> mem_limit;
+  std::uint32_t mem_limit_reads = 0;
+  std::int64_t next_mem_limit_read_ns = 0;  // monotonic
+  pid_t any_live_pid() const;  // a process of the step alive at the last tick, 0 when none
   TaskTotals step_totals() const;
 
  private:

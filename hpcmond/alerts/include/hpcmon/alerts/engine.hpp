@@ -27,10 +27,16 @@ namespace hpcmon::alerts {
 using Labels = std::map<std::string, std::string>;
 
 // One value of one series at evaluation time: metric name ("node.load1") and its labels.
+// Annotations describe the value (the limit a fraction was taken of, and where that limit
+// came from) without naming the series: they do not enter the alert's id.
 struct Sample {
+  Sample() = default;
+  Sample(std::string metric_name, Labels series, double v, Labels about = {})
+      : metric(std::move(metric_name)), labels(std::move(series)), value(v), annotations(std::move(about)) {}
   std::string metric;
   Labels labels;
   double value = 0;
+  Labels annotations;
 };
 
 // Where the engine's samples come from (the head's collectors, or a test's own values).
@@ -73,6 +79,7 @@ struct Alert {
   std::string rule;
   std::string severity;
   Labels labels;   // series labels + rule labels + alertname + severity
+  Labels annotations;  // of the latest sample (Sample::annotations)
   State state = State::pending;
   double value = 0;
   std::string description;
@@ -110,6 +117,10 @@ class Engine {
   // Reads the state file (a missing one is an empty state); the error line, or "".
   std::string load(std::int64_t now_ns);
   void evaluate(const std::vector<Sample>& samples, std::int64_t now_ns);
+  // Rules re-read from the configuration: alerts of a rule that still exists (same name and
+  // severity) keep their state, acknowledgement and `for` clock; the others end now (a firing
+  // one is resolved and notified, a pending one dropped). Returns how many ended.
+  std::size_t replace_rules(std::vector<Rule> rules, std::int64_t now_ns);
   AckResult acknowledge(const std::string& id, const std::string& by, const std::string& comment,
                         std::int64_t now_ns, Alert* acknowledged = nullptr);
   std::vector<Alert> active() const;    // pending and firing, oldest first
@@ -117,7 +128,7 @@ class Engine {
   std::size_t firing_count() const;
   std::uint64_t evaluations() const;
   std::uint64_t state_write_failures() const;
-  const std::vector<Rule>& rules() const { return rules_; }
+  std::vector<Rule> rules() const;
 
  private:
   void transition(Alert& alert, State to, std::int64_t now_ns);  // under mutex_

@@ -30,6 +30,8 @@ class HeadMetricSource final : public alerts::MetricSource {
  public:
   HeadMetricSource(const config::Config& config, const Services& services);
   std::vector<alerts::Sample> collect(std::int64_t now_ns) override;
+  // The alerting settings of a reloaded configuration (node_down_intervals, record_missing_after_s).
+  void reconfigure(const config::Config& config);
 
  private:
   struct StepRate {
@@ -46,8 +48,8 @@ class HeadMetricSource final : public alerts::MetricSource {
   void agent_samples(std::int64_t now_ns, std::vector<alerts::Sample>& out);
   void record_samples(std::int64_t now_ns, std::vector<alerts::Sample>& out);
   const Services& services_;
-  std::int64_t silent_after_ns_;
-  std::int64_t record_after_ns_;
+  std::atomic<std::int64_t> silent_after_ns_{0};  // set by reconfigure on another thread
+  std::atomic<std::int64_t> record_after_ns_{0};
   std::map<std::string, StepRate> rates_;      // node/job/step
   std::map<std::string, SlurmJob> slurm_jobs_;  // job id (record-key form)
   std::map<std::string, std::int64_t> agent_heard_;  // node -> the head's clock at its last push
@@ -62,10 +64,19 @@ class Alerting {
   ~Alerting();  // stops the evaluation thread, then the channels
   alerts::Engine& engine() { return *engine_; }
   const alerts::Dispatcher& channels() const { return *dispatcher_; }
+  // Rules and thresholds of a configuration already read and checked (SIGHUP: head.cpp):
+  // alerts of rules that still exist keep their state (Engine::replace_rules). Channels, the
+  // state file and the evaluation interval stay as they started.
+  void apply(const config::Config& fresh);
+  // Reads the daemon's configuration file again and applies it; on an error (logged with
+  // file, line and key) the running rules stay and the error is returned, else "".
+  std::string reload();
 
  private:
   void loop(double interval_s);
   Log& log_;
+  std::string source_file_;
+  std::mutex reload_mutex_;
   std::unique_ptr<alerts::Dispatcher> dispatcher_;
   std::unique_ptr<HeadMetricSource> source_;
   std::unique_ptr<alerts::Engine> engine_;
