@@ -85,8 +85,13 @@ Site* site_table() { return sites; }
 
 void load_fast_unwinder() {
   void* handle = dlopen(HPCMON_LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
-  if (handle != nullptr)
-    fast_backtrace = reinterpret_cast<int (*)(void**, int)>(dlsym(handle, "unw_backtrace"));
+  if (handle == nullptr) return;
+  // Per-thread caches of unwind information: the default global cache takes a lock per lookup.
+  auto* address_space = static_cast<void**>(dlsym(handle, "_ULx86_64_local_addr_space"));
+  auto set_policy = reinterpret_cast<int (*)(void*, int)>(dlsym(handle, "_ULx86_64_set_caching_policy"));
+  constexpr int kUnwCachePerThread = 2;  // UNW_CACHE_PER_THREAD in libunwind.h
+  if (address_space != nullptr && set_policy != nullptr) set_policy(*address_space, kUnwCachePerThread);
+  fast_backtrace = reinterpret_cast<int (*)(void**, int)>(dlsym(handle, "unw_backtrace"));
 }
 
 uint32_t capture_site(uint64_t size) {
