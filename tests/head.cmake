@@ -8,3 +8,20 @@ if(TARGET hpcmond_head)
     set_property(TEST e2e.slurm.head_${feature} PROPERTY TIMEOUT 60)
   endforeach()
 endif()
+
+# The scheduler's RPC statistics (docs/scheduler.md): on the `slurm` fixture, and slurmdbd's on
+# the `accounting` fixture. Registered at the end of this folder, once accounting.cmake and
+# the dashboard's variables (webui.cmake) exist.
+function(hpcmon_sched_tests)
+  if(NOT TARGET hpcmond_head)
+    return()
+  endif()
+  hpcmon_slurm_test(sched_rpc_stats sched_rpc_stats.sh)
+  set_property(TEST e2e.slurm.sched_rpc_stats APPEND PROPERTY ENVIRONMENT "HPCMON_HEAD_BIN=$<TARGET_FILE:hpcmond>")
+  set_property(TEST e2e.slurm.sched_rpc_stats PROPERTY TIMEOUT 90)
+  hpcmon_accounting_test(e2e.accounting.sched_dbd_stats
+                         bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sched_dbd_stats.sh $<TARGET_FILE:hpcmond>
+                         ${CMAKE_CURRENT_BINARY_DIR}/sched_dbd_stats)
+  set_property(TEST e2e.accounting.sched_dbd_stats APPEND PROPERTY ENVIRONMENT "HPCMON_PYTHON=${HPCMON_PYTHON}")
+endfunction()
+cmake_language(DEFER CALL hpcmon_sched_tests)

@@ -38,7 +38,11 @@ std::vector<RpcFigures> RateTracker::figures(const std::map<std::uint32_t, RpcCo
                                              const std::function<std::string(std::uint32_t)>& name) {
   std::vector<RpcFigures> out;
   std::uint64_t calls_in_interval = 0;
-  for (const auto& [id, counter] : now) {
+  // Every id seen since hpcmond started stays listed (its total never disappears), with a
+  // zero count after a reset emptied its slot.
+  std::map<std::uint32_t, RpcCounter> listed = now;
+  for (const auto& [id, total] : accumulated) listed.emplace(id, RpcCounter{});
+  for (const auto& [id, counter] : listed) {
     RpcFigures f;
     f.id = id;
     f.name = name(id);

@@ -127,6 +127,10 @@ TEST(SchedulerRates, ATypeThatVanishesIsAReset) {
   const DaemonView v = t.update(after);
   EXPECT_TRUE(v.reset);
   EXPECT_EQ(find(v.types, kSubmit).interval_count, 25u);
+  // Still listed, with its total: a /metrics counter never disappears with Slurm's slot.
+  EXPECT_EQ(find(v.types, kJobInfo).count, 0u);
+  EXPECT_EQ(find(v.types, kJobInfo).total, 7u);
+  EXPECT_EQ(find(v.types, kJobInfo).rate_per_s, 0);
 }
 
 SchedulerView view_of(const DaemonView& controller) {
