@@ -11,6 +11,7 @@
 #include "hpcmon/head/api_history.hpp"
 #include "hpcmon/head/api_alerts.hpp"
 #include "hpcmon/head/api_scheduler.hpp"
+#include "hpcmon/head/db_connections.hpp"
 
 namespace hpcmon::head {
 namespace {
@@ -151,6 +152,7 @@ std::string prometheus_text(const Services& services) {
   out += history_exposition(services);
   out += alerts_prometheus_text(services);
   out += scheduler_prometheus_text(services);
+  out += db_connections_prometheus_text(services.db, services.cluster);
   return out;
 }
 

@@ -11,6 +11,8 @@
 #include "hpcmon/head/api.hpp"
 #include "hpcmon/head/api_alerts.hpp"
 #include "hpcmon/head/api_history.hpp"
+#include "hpcmon/head/db_connections.hpp"
+#include "hpcmon/dbhealth/db_monitor.hpp"
 #include "hpcmon/head/params.hpp"
 #include "hpcmon/head/scheduler_stats.hpp"
 #include "hpcmon/head/slurm_collector.hpp"
@@ -141,6 +143,10 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   Services services{short_host_name(), slurm ? slurm->cluster() : "local", system, records,
                     slurm.get(), &agents, access};
   services.history = history_store.get();
+  // The accounting database's health, read on a thread of its own (db_connections.hpp).
+  std::unique_ptr<dbhealth::DbMonitor> db_monitor =
+      start_db_monitor(config.accounting_db, services.cluster, history_store.get(), log);
+  services.db = db_monitor.get();
   // The scheduler's RPC statistics: read before alerting starts, so its rules see them.
   std::unique_ptr<SchedulerCollector> scheduler;
   if (slurm && config.scheduler.enabled) {
@@ -153,6 +159,7 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   services.alerting = alerting.get();
   Router router;
   register_routes(router, services);
+  register_db_connection_routes(router, db_monitor.get());
   register_static_routes(router, config.api.webui_dir.empty() ? default_webui_dir()
                                                                : std::filesystem::path(config.api.webui_dir));
   HttpServer server(router, static_cast<std::size_t>(config.api.max_body_bytes));

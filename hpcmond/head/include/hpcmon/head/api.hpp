@@ -21,6 +21,9 @@
 namespace hpcmon::history {
 class Store;  // hpcmon/history.hpp
 }
+namespace hpcmon::dbhealth {
+class DbMonitor;  // hpcmon/dbhealth/db_monitor.hpp
+}
 
 namespace hpcmon::head {
 
@@ -54,6 +57,7 @@ struct Services {
   history::Store* history = nullptr;  // null: history.enabled is false (api_history.hpp)
   Alerting* alerting = nullptr;  // null: alerting.enabled is false
   const SchedulerCollector* scheduler = nullptr;  // null: no Slurm, or scheduler.enabled is false
+  const dbhealth::DbMonitor* db = nullptr;  // null: accounting_db.enabled is false (db_connections.hpp)
 };
 
 // Every read and human route of docs/api.md (the API listener). `services` must outlive
