@@ -1,5 +1,5 @@
 // Call sites: the return addresses of the allocating call, the preload's own frames dropped,
-// deduplicated in a lock-free open-addressing table of kSiteCapacity stacks.
+// deduplicated lock-free: entries handed out in order, found through an open-addressing index.
 // The stack is taken with libunwind's fast path (unw_backtrace, ~0.2 us for 8 frames here),
 // dlopen'ed RTLD_LOCAL at start-up: libunwind.so.8 also defines _Unwind_* and backtrace, which
 // must not replace libgcc's for the program's C++ exceptions. Until it is loaded, or without it,
@@ -24,6 +24,11 @@ namespace {
 
 Site* sites = nullptr;  // mmap'ed at initialisation
 int (*fast_backtrace)(void**, int) = nullptr;  // libunwind's unw_backtrace
+// Entries are handed out in order (so only the pages in use are touched); a separate
+// open-addressing index of entry ids (0: empty) finds a stack's entry.
+constexpr uint64_t kIndexSlots = 2 * kSiteCapacity;
+std::atomic<uint32_t>* index_slots = nullptr;
+std::atomic<uint32_t> next_site{1};  // entry 0 means "no site"
 uintptr_t self_begin = 0, self_end = 0;
 
 // The preload's own executable range, from its program headers (no libc call).
@@ -62,7 +67,7 @@ uint64_t hash_frames(const uintptr_t* frames, int count) {
   uint64_t h = 0xcbf29ce484222325ull ^ static_cast<uint64_t>(count);
   for (int i = 0; i < count; ++i) h = (h ^ frames[i]) * 0x100000001b3ull;
   h ^= h >> 31;
-  return h < 2 ? h + 2 : h;  // 0 and 1 are slot states
+  return h == 0 ? 1 : h;  // 0: an entry not in use
 }
 
 bool same_frames(const Site& site, const uintptr_t* frames, int count) {
@@ -79,9 +84,17 @@ void initialize_sites() {
   void* p = reinterpret_cast<void*>(syscall(SYS_mmap, nullptr, kSiteCapacity * sizeof(Site),
                                             PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   sites = p == MAP_FAILED ? nullptr : static_cast<Site*>(p);
+  void* q = reinterpret_cast<void*>(syscall(SYS_mmap, nullptr, kIndexSlots * sizeof(std::atomic<uint32_t>),
+                                            PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  index_slots = q == MAP_FAILED ? nullptr : static_cast<std::atomic<uint32_t>*>(q);
 }
 
 Site* site_table() { return sites; }
+
+uint32_t site_count() {
+  const uint32_t n = next_site.load(std::memory_order_acquire);
+  return n < kSiteCapacity ? n : static_cast<uint32_t>(kSiteCapacity);
+}
 
 void load_fast_unwinder() {
   void* handle = dlopen(HPCMON_LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
@@ -95,7 +108,7 @@ void load_fast_unwinder() {
 }
 
 uint32_t capture_site(uint64_t size) {
-  if (settings.depth == 0 || sites == nullptr) return 0;
+  if (settings.depth == 0 || sites == nullptr || index_slots == nullptr) return 0;
   uintptr_t frames[kMaxDepth];
   Capture capture{frames, 0, settings.depth};
   if (fast_backtrace != nullptr) {
@@ -112,32 +125,33 @@ uint32_t capture_site(uint64_t size) {
   }
   if (capture.count == 0) return 0;
   const uint64_t h = hash_frames(frames, capture.count);
-  const uint64_t mask = kSiteCapacity - 1;
-  // Slot 0 means "no site": the table starts at 1.
-  for (uint64_t probe = 0, i = h & mask; probe < kSiteCapacity; ++probe, i = (i + 1) & mask) {
-    if (i == 0) continue;
-    Site& site = sites[i];
-    uint64_t state = site.hash.load(std::memory_order_acquire);
-    if (state == 0) {
-      if (site.hash.compare_exchange_strong(state, 1, std::memory_order_acquire)) {
+  const uint64_t mask = kIndexSlots - 1;
+  uint32_t mine = 0;  // an entry claimed by this call, published at most once
+  for (uint64_t probe = 0, i = h & mask; probe < kIndexSlots; ++probe, i = (i + 1) & mask) {
+    uint32_t id = index_slots[i].load(std::memory_order_acquire);
+    if (id == 0) {
+      if (mine == 0) {
+        mine = next_site.fetch_add(1, std::memory_order_relaxed);
+        if (mine >= kSiteCapacity) break;
+        Site& site = sites[mine];
         site.depth = static_cast<uint32_t>(capture.count);
         site.epoch = unload_epoch.load(std::memory_order_acquire);
         for (int f = 0; f < capture.count; ++f) site.frames[f] = frames[f];
-        site.hash.store(h, std::memory_order_release);
-        state = h;
+        site.hash.store(h, std::memory_order_relaxed);
       }
+      if (index_slots[i].compare_exchange_strong(id, mine, std::memory_order_acq_rel)) id = mine;
+      // else another thread published here first: compare with its entry below
     }
-    // Another thread is writing this slot: wait a bounded time (it may have been forked away).
-    for (int spin = 0; state == 1 && spin < 100000; ++spin) {
-      __builtin_ia32_pause();
-      state = site.hash.load(std::memory_order_acquire);
-    }
-    if (state == h && same_frames(site, frames, capture.count)) {
+    Site& site = sites[id];
+    if (site.hash.load(std::memory_order_relaxed) == h && same_frames(site, frames, capture.count)) {
+      // An entry claimed but beaten by an identical stack stays unused (hash 0: never written out).
+      if (mine != 0 && mine != id) sites[mine].hash.store(0, std::memory_order_relaxed);
       site.allocs.fetch_add(1, std::memory_order_relaxed);
       site.bytes.fetch_add(size, std::memory_order_relaxed);
-      return static_cast<uint32_t>(i);
+      return id;
     }
   }
+  if (mine != 0 && mine < kSiteCapacity) sites[mine].hash.store(0, std::memory_order_relaxed);
   sites_dropped.fetch_add(1, std::memory_order_relaxed);
   return 0;
 }

@@ -97,7 +97,7 @@ extern std::atomic<uint64_t> untracked_frees;
 
 // ---- call sites: stacks captured with the unwinder, deduplicated lock-free ----
 struct Site {
-  std::atomic<uint64_t> hash;   // 0 free, 1 being written, else the stack's hash
+  std::atomic<uint64_t> hash;   // the stack's hash; 0: entry not in use
   uint32_t depth;
   uint32_t epoch;  // unload_epoch when the stack was captured
   uintptr_t frames[kMaxDepth];
@@ -109,6 +109,8 @@ uint32_t capture_site(uint64_t size);
 void initialize_sites();
 void load_fast_unwinder();  // at start-up, outside any allocation
 Site* site_table();
+// Sites in use have ids 1 .. site_count() - 1 (a hash of 0 marks an entry left unused).
+uint32_t site_count();
 extern std::atomic<uint64_t> sites_dropped;
 
 // ---- live bytes: exact sums at sample time, peak from per-thread deltas folded in batches ----

@@ -160,18 +160,20 @@ void write_site(Out& out, uint32_t id, const Site& site) {
 void write_sites(Out& out) {
   Site* sites = site_table();
   if (sites == nullptr) return;
+  const uint32_t used = site_count();
   static bool written[kSiteCapacity];
-  for (uint32_t i = 1; i < kSiteCapacity; ++i)
-    if (sites[i].hash.load(std::memory_order_acquire) > 1 && sites[i].leak_count > 0) {
+  for (uint32_t i = 1; i < used; ++i) {
+    if (sites[i].hash.load(std::memory_order_acquire) != 0 && sites[i].leak_count > 0) {
       write_site(out, i, sites[i]);
       written[i] = true;
     }
+  }
   // And the sites that allocated most, leaking or not.
   for (int round = 0; round < kTopAllocationSites; ++round) {
     uint32_t best = 0;
     uint64_t best_bytes = 0;
-    for (uint32_t i = 1; i < kSiteCapacity; ++i) {
-      if (written[i] || sites[i].hash.load(std::memory_order_acquire) <= 1) continue;
+    for (uint32_t i = 1; i < used; ++i) {
+      if (written[i] || sites[i].hash.load(std::memory_order_acquire) == 0) continue;
       const uint64_t bytes = sites[i].bytes.load(std::memory_order_relaxed);
       if (bytes > best_bytes) best = i, best_bytes = bytes;
     }
