@@ -23,5 +23,12 @@ function(hpcmon_sched_tests)
                          bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sched_dbd_stats.sh $<TARGET_FILE:hpcmond>
                          ${CMAKE_CURRENT_BINARY_DIR}/sched_dbd_stats)
   set_property(TEST e2e.accounting.sched_dbd_stats APPEND PROPERTY ENVIRONMENT "HPCMON_PYTHON=${HPCMON_PYTHON}")
+  if(HPCMON_CHROMIUM AND HPCMON_WEBUI_NPM_DIR)
+    hpcmon_slurm_test(sched_webui sched_webui.sh)
+    set_property(TEST e2e.slurm.sched_webui APPEND PROPERTY ENVIRONMENT
+                 "HPCMON_HEAD_BIN=$<TARGET_FILE:hpcmond>" "HPCMON_WEBUI_NPM=${HPCMON_WEBUI_NPM_DIR}"
+                 "HPCMON_WEBUI_DIR=${HPCMON_WEBUI_DIR}" "HPCMON_CHROMIUM=${HPCMON_CHROMIUM}")
+    set_property(TEST e2e.slurm.sched_webui PROPERTY TIMEOUT 90)
+  endif()
 endfunction()
 cmake_language(DEFER CALL hpcmon_sched_tests)
