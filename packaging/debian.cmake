@@ -42,10 +42,12 @@ set(CPACK_DEBIAN_COMMON_PACKAGE_CONTROL_EXTRA
 
 set(CPACK_COMPONENT_NODE_DISPLAY_NAME "hpcmon for compute nodes")
 set(CPACK_COMPONENT_NODE_DESCRIPTION
-    "hpcmon on a compute node: the MPI preload libhpcmon_mpi.so (Open MPI) with its\n companions, the SPANK plugin spank_hpcmon.so (Slurm ${HPCMON_SLURM_SERIES}), the step sampler\n hpcmon-sample and the node agent's systemd unit. Jobs are monitored only once the\n administrator uncommented the plugstack line in /etc/slurm/plugstack.conf.d/hpcmon.conf.")
+    "hpcmon on a compute node: the MPI preload libhpcmon_mpi.so (Open MPI) with its\n companions, the SPANK plugin spank_hpcmon.so (Slurm ${HPCMON_SLURM_SERIES}), the opt-in memory profiler libhpcmon_mem.so, the step sampler\n hpcmon-sample and the node agent's systemd unit. Jobs are monitored only once the\n administrator uncommented the plugstack line in /etc/slurm/plugstack.conf.d/hpcmon.conf.")
 set(CPACK_COMPONENT_NODE_DEPENDS common)
 set(CPACK_DEBIAN_NODE_PACKAGE_NAME hpcmon-node)
 set(CPACK_DEBIAN_NODE_PACKAGE_RECOMMENDS "slurmd, openmpi-bin")
+# libhpcmon_mem.so dlopens libunwind (linking it would replace libgcc's unwinder in every program).
+set(CPACK_DEBIAN_NODE_PACKAGE_DEPENDS "libunwind8")
 if(HPCMON_SLURM_BREAKS)
   set(CPACK_DEBIAN_NODE_PACKAGE_BREAKS "${HPCMON_SLURM_BREAKS}")
 endif()

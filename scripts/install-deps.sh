@@ -29,7 +29,7 @@ packages=(
   # accounting-database health: the daemon's MariaDB client; private MariaDB + slurmdbd in tests
   libmariadb-dev mariadb-server mariadb-client slurmdbd
   # memory profiling: offline symbolisation of leak sites
-  libdw-dev libelf-dev
+  libdw-dev libelf-dev libunwind-dev
   # web view: uPlot and Playwright from npm at build time, Debian's chromium for the browser test
   nodejs chromium
 )
