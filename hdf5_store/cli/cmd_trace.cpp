@@ -1,5 +1,6 @@
 // `hpcmon trace export RECORD --format chrome|otlp [-o FILE]`: a record's /trace for Perfetto
-// or an OpenTelemetry collector (docs/tracing.md).
+// or an OpenTelemetry collector; `hpcmon trace summary RECORD [--json]`: latency histograms,
+// wait states and who waits for whom (docs/tracing.md).
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -8,6 +9,7 @@
 #include "exit_codes.hpp"
 #include "hpcmon/trace.hpp"
 #include "text_escape.hpp"
+#include "trace_analysis.hpp"
 #include "trace_export.hpp"
 
 namespace hpcmon::cli {
@@ -47,6 +49,25 @@ void add_trace(CLI::App& app, Action& run) {
         std::cerr << "hpcmon: " << escape_terminal(output->empty() ? "standard output" : *output) << ": write failed\n";
         return kExitWriteFailed;
       }
+      return kExitOk;
+    };
+  });
+
+  auto* summary = trace->add_subcommand("summary", "Latency per function, wait states, who waits for whom");
+  auto sfile = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  summary->add_option("RECORD", *sfile, "job record (.h5) of a traced run")->required();
+  summary->add_flag("--json", *json, "JSON instead of text");
+  summary->callback([&run, sfile, json] {
+    run = [sfile, json] {
+      const store::TraceReader reader(*sfile);
+      if (!reader.info().present) {
+        std::cerr << "hpcmon: " << escape_terminal(*sfile) << ": no trace in this record (run with HPCMON_MPI_TRACE=1)\n";
+        return kExitUsage;
+      }
+      const TraceSummary s = summarize_trace(reader);
+      if (*json) std::cout << trace_summary_json(s).dump(2) << "\n";
+      else std::cout << trace_summary_text(s);
       return kExitOk;
     };
   });

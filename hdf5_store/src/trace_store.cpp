@@ -78,19 +78,25 @@ void write_trace(hid_t file, TraceSource& source) {
   const std::vector<Field> fs = fields();
   std::vector<h5::Id> columns;
   for (const Field& f : fs) columns.push_back(create_column(events, f));
-  std::vector<TraceEvent> chunk;
+  // Appends whole dataset chunks only (the last one aside): a partial chunk would be
+  // deflated again at every append. Holds at most two chunks of events.
+  std::vector<TraceEvent> chunk, pending;
   std::vector<unsigned char> buf;
   hsize_t at = 0;
-  while (source.next(chunk)) {
-    if (chunk.empty()) continue;
-    const hsize_t n = chunk.size();
+  auto flush = [&](std::size_t n) {
     for (std::size_t c = 0; c < fs.size(); ++c) {
       buf.resize(n * fs[c].size);
-      for (std::size_t i = 0; i < n; ++i) std::memcpy(buf.data() + i * fs[c].size, field_of(chunk[i], c), fs[c].size);
+      for (std::size_t i = 0; i < n; ++i) std::memcpy(buf.data() + i * fs[c].size, field_of(pending[i], c), fs[c].size);
       append(columns[c], fs[c], at, buf, n);
     }
     at += n;
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n));
+  };
+  while (source.next(chunk)) {
+    pending.insert(pending.end(), chunk.begin(), chunk.end());
+    if (pending.size() >= kTraceChunkElems) flush(pending.size() / kTraceChunkElems * kTraceChunkElems);
   }
+  if (!pending.empty()) flush(pending.size());
   const std::vector<record::TraceRank> ranks = source.ranks();
   table::Rows rows(format::trace_rank_schema(), ranks.size());
   std::uint64_t dropped = 0;

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -78,18 +80,30 @@ ClockOffset clock_offset(MPI_Comm comm, int rank, int size, const RankClock& clo
     }
     return best;
   }
-  best.rtt_ns = -1;
+  // Each exchange bounds the offset: rank 0 answered between our send and our receive, so
+  // t1 - t0 <= offset <= t2 - t0. The bounds of every exchange intersect; the offset is the
+  // middle of the intersection, its error at most half its width (never more than half the
+  // shortest round trip).
+  std::int64_t lo = INT64_MIN, hi = INT64_MAX, best_rtt = -1;
   for (int k = 0; k < kClockRounds; ++k) {
     const std::int64_t t1 = clock.now_ns();
     std::int64_t t0 = 0;
     g_mpi.Send(&t1, 1, g_mpi.int64, 0, tag, comm);
     g_mpi.Recv(&t0, 1, g_mpi.int64, 0, tag, comm, MPI_STATUS_IGNORE);
     const std::int64_t t2 = clock.now_ns();
-    if (best.rtt_ns < 0 || t2 - t1 < best.rtt_ns) {
-      best.rtt_ns = t2 - t1;
+    lo = std::max(lo, t1 - t0);
+    hi = std::min(hi, t2 - t0);
+    if (best_rtt < 0 || t2 - t1 < best_rtt) {
+      best_rtt = t2 - t1;
       best.at_ns = t1 + (t2 - t1) / 2;
-      best.offset_ns = best.at_ns - t0;
+      best.offset_ns = best.at_ns - t0;  // kept if the bounds do not intersect (a clock step)
     }
+  }
+  if (lo <= hi) {
+    best.offset_ns = lo + (hi - lo) / 2;
+    best.rtt_ns = hi - lo;
+  } else {
+    best.rtt_ns = best_rtt;
   }
   return best;
 }

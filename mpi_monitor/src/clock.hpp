@@ -47,14 +47,15 @@ struct RankClock {
   void calibrate();  // ns_per_tick from MPI_Init to now (ticks against CLOCK_MONOTONIC)
 };
 
-// One estimate of this rank's clock minus rank 0's, taken at the minimum round trip.
+// One estimate of this rank's clock minus rank 0's, from the intersection of the bounds of
+// kClockRounds ping-pongs (each no wider than its round trip).
 struct ClockOffset {
   std::int64_t offset_ns = 0;
-  std::int64_t rtt_ns = 0;   // the round trip of the kept exchange: the estimate's error is below rtt/2
+  std::int64_t rtt_ns = 0;   // width of the offset's uncertainty interval: the error is below half of it
   std::int64_t at_ns = 0;    // this rank's clock at that exchange
 };
 
-inline constexpr int kClockRounds = 8;  // exchanges per rank; the shortest round trip wins
+inline constexpr int kClockRounds = 16;  // exchanges per rank; their bounds intersect
 
 // Collective over `comm` (a private duplicate of MPI_COMM_WORLD): rank 0 answers each rank
 // in turn, kClockRounds exchanges each; calls PMPI_* only. Rank 0 gets {0, 0, now}.
