@@ -72,6 +72,13 @@ struct Family {
   }
 };
 
+// Prometheus' naming: units spelled out, no _count suffix outside histograms.
+std::string prometheus_name(const std::string& name) {
+  if (name == "agent_count") return "agents";
+  if (name.size() > 2 && name.compare(name.size() - 2, 2, "_s") == 0) return name.substr(0, name.size() - 2) + "_seconds";
+  return name;
+}
+
 void add(history::Store& store, std::vector<history::Write>& batch, const std::string& metric,
          const history::Labels& labels, std::int64_t t_ns, double value) {
   if (!std::isfinite(value) || value < 0) return;
@@ -123,7 +130,7 @@ std::string scheduler_exposition(const SchedulerView& view) {
     resets.add(base, static_cast<double>(d->resets));
     for (const auto& [name, value] : d->gauges) {
       Family& g = gauges[name];
-      if (g.name.empty()) g = {"hpcmon_scheduler_" + name, "gauge", "Slurm daemon statistic " + name + " (docs/scheduler.md)", ""};
+      if (g.name.empty()) g = {"hpcmon_scheduler_" + prometheus_name(name), "gauge", "Slurm daemon statistic " + name + " (docs/scheduler.md)", ""};
       g.add(base, value);
     }
     for (const auto& [name, c] : d->counters) {

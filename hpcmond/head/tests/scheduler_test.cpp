@@ -157,6 +157,7 @@ TEST(SchedulerView, MetricsCountersAreTheTotalsThatNeverFall) {
       << text;
   EXPECT_NE(text.find("hpcmon_scheduler_stats_resets_total{cluster=\"c1\",daemon=\"slurmctld\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("hpcmon_scheduler_agent_queue_size{cluster=\"c1\",daemon=\"slurmctld\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("hpcmon_scheduler_backfill_last_cycle_seconds{cluster=\"c1\",daemon=\"slurmctld\"} 0.07"), std::string::npos);
   EXPECT_NE(text.find("hpcmon_scheduler_collector_rpcs_total{cluster=\"c1\",daemon=\"slurmctld\"} 3\n"), std::string::npos);
 }
 
