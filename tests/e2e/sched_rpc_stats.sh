@@ -3,7 +3,9 @@
 # raise REQUEST_SUBMIT_BATCH_JOB by exactly 20 in GET /api/v1/scheduler and on /metrics;
 # `sdiag -r` while the daemon reads gives a reset and no negative value anywhere in the
 # scheduler's history, and the /metrics counter does not fall; a user flooding slurmctld with
-# squeue fires SchedulerUserFlooding naming that user; slurmdbd is reported as not configured.
+# squeue fires SchedulerUserFlooding naming that user; SchedulerRpcSlow fires on the measured
+# time of the daemon's own REQUEST_STATS_INFO above a 1 µs threshold; slurmdbd is reported as
+# not configured.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh" "$@"
 source "$(dirname "$0")/head_lib.sh"
@@ -13,6 +15,7 @@ start_head "scheduler:
   interval_s: 1
   user_share_max: 0.5
   user_rate_min: 5
+  rpc_latency_max_s: 0.000001
   alert_for_s: 0
 alerting:
   evaluation_interval_s: 0.5
@@ -89,5 +92,8 @@ for _ in $(seq 300); do
 done
 kill "$flood_pid" 2>/dev/null || true
 [[ "$flooding" == "['$flood_user']" ]] || fail "SchedulerUserFlooding for $flood_user not firing: $(api /api/v1/alerts)"
+# Every read is one REQUEST_STATS_INFO, each slower than 1 µs in slurmctld.
+slow="$(jget "$(api "/api/v1/alerts?state=firing")" '[a["labels"]["rpc"] for a in d["data"]["alerts"] if a["alertname"] == "SchedulerRpcSlow"]')"
+[[ "$slow" == *"'REQUEST_STATS_INFO'"* ]] || fail "SchedulerRpcSlow not firing for REQUEST_STATS_INFO: $slow"
 user_rate="$(sched "next(u['rate_per_s'] for u in d['data']['slurmctld']['users'] if u['user'] == '$flood_user')")"
 echo "PASS: 20 submits counted exactly (API and /metrics), reset absorbed, $flood_user flooding at $user_rate RPC/s"
