@@ -30,4 +30,14 @@ if(TARGET hpcmond AND TARGET spank_hpcmon)
   endfunction()
   hpcmon_agent_own_cluster_test(time_limit 6827 6828 200)
   hpcmon_agent_own_cluster_test(oom 6837 6838 90)
+
+  # JobMemoryNearLimit against the step cgroup's limit read by the agent (e2e/alert_cgroup_memory.sh):
+  # a cgroup cluster of its own, under agent_oom's lock (both put jobs in Slurm's one /slurm_<host>
+  # cgroup tree, and both clusters number jobs from 1); ~40 s.
+  add_test(NAME e2e.slurm.alert_cgroup_memory
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/alert_cgroup_memory.sh
+                   ${CMAKE_BINARY_DIR}/slurm-cluster-alert-cgroup $<TARGET_FILE:hpcmon_mpi> $<TARGET_FILE:hpcmon>
+                   $<TARGET_FILE:hpcmon_demo_heat1d> ${CMAKE_CURRENT_BINARY_DIR}/alert_cgroup_memory)
+  set_tests_properties(e2e.slurm.alert_cgroup_memory PROPERTIES TIMEOUT 150 RESOURCE_LOCK slurm_oom SKIP_RETURN_CODE 77
+    ENVIRONMENT "HPCMON_PYTHON=${HPCMON_PYTHON};HPCMON_SPANK_PLUGIN=$<TARGET_FILE:spank_hpcmon>;HPCMON_AGENT_BIN=$<TARGET_FILE:hpcmond>;HPCMON_HEAD_BIN=$<TARGET_FILE:hpcmond>;HPCMON_SLURM_CTLD_PORT=6847;HPCMON_SLURM_SLURMD_PORT=6848")
 endif()

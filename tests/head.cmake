@@ -7,6 +7,11 @@ if(TARGET hpcmond_head)
                  "HPCMON_HEAD_BIN=$<TARGET_FILE:hpcmond>")
     set_property(TEST e2e.slurm.head_${feature} PROPERTY TIMEOUT 60)
   endforeach()
+  # NodeDown from Slurm's DOWN state while the node's agent still pushes (e2e/alert_node_down.sh).
+  hpcmon_slurm_test(alert_node_down alert_node_down.sh)
+  set_property(TEST e2e.slurm.alert_node_down APPEND PROPERTY ENVIRONMENT
+               "HPCMON_HEAD_BIN=$<TARGET_FILE:hpcmond>" "HPCMON_AGENT_BIN=$<TARGET_FILE:hpcmond>")
+  set_property(TEST e2e.slurm.alert_node_down PROPERTY TIMEOUT 60)
 endif()
 
 # The scheduler's RPC statistics (docs/scheduler.md): on the `slurm` fixture, and slurmdbd's on

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# JobMemoryNearLimit from real input: a step started with `srun --mem=200M` touches 180 MiB
-# and sleeps; the node agent (fed by the SPANK plugin) pushes the step's RSS to a real head,
-# whose Slurm collector supplies the requested memory as the limit (the agent sends no
-# cgroup limit on a cluster without task/cgroup). The alert fires for the job, then resolves
-# once the step has ended.
+# JobMemoryNearLimit from real input: a step started with `srun --mem=200M` (or, with
+# HPCMON_ALERT_MEM_PER_CPU=1, `srun --mem-per-cpu=100M -c 2`: 2 x 100M per node) touches
+# 180 MiB and sleeps; the node agent (fed by the SPANK plugin) pushes the step's RSS to a real
+# head, whose Slurm collector supplies the requested memory as the limit (the agent finds no
+# cgroup limit on a cluster without task/cgroup): annotations limit_source "slurm request" and
+# limit_bytes 209715200. The alert fires for the job, then resolves once the step has ended.
 # Usage: slurm_job_memory.sh CLUSTER_DIR PRELOAD HPCMON HEAT1D WORKDIR (with HPCMON_HEAD_BIN,
 # HPCMON_AGENT_BIN, HPCMON_SPANK_PLUGIN set)
 set -euo pipefail
@@ -37,8 +38,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+request=(--mem=200M) want_request=(MinMemoryNode 200M)
+if [[ "${HPCMON_ALERT_MEM_PER_CPU:-0}" == 1 ]]; then request=(--mem-per-cpu=100M -c 2) want_request=(MinMemoryCPU 100M); fi
 # 180 MiB written byte by byte (bytes * n fills every page), held for 10 s.
-timeout 90 srun -n1 --mem=200M -J alerts-memory /usr/bin/python3 -c \
+timeout 90 srun -n1 "${request[@]}" -J alerts-memory /usr/bin/python3 -c \
   'import time; b = b"\x01" * (180 << 20); time.sleep(10)' >"$work/srun.out" 2>&1 &
 srun_pid=$!
 job=""
@@ -49,7 +52,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [[ -n "$job" ]] || fail "job alerts-memory not in slurmctld"
-[[ "$(job_field "$job" MinMemoryNode)" == 200M ]] || fail "job $job: $(scontrol -o show job "$job")"
+[[ "$(job_field "$job" "${want_request[0]}")" == "${want_request[1]}" ]] || fail "job $job: $(scontrol -o show job "$job")"
 
 for _ in $(seq 200); do
   alerts="$(api "/api/v1/alerts?alertname=JobMemoryNearLimit&state=firing&job=$job")"
@@ -67,6 +70,12 @@ alert="$(jget "$alerts" 'json.dumps(d["data"]["alerts"][0])')"
 [[ "$(jget "$alert" 'd["severity"]')" == warning ]] || fail "severity: $alert"
 # RSS over the 200 MiB request: 180 MiB of data plus the interpreter, below the request.
 [[ "$(jget "$alert" '0.85 <= d["value"] < 1.0')" == True ]] || fail "value: $alert"
+[[ "$(jget "$alert" 'd["annotations"]["limit_source"]')" == "slurm request" ]] || fail "limit source: $alert"
+[[ "$(jget "$alert" 'd["annotations"]["limit_bytes"]')" == 209715200 ]] || fail "limit: $alert"
+# The request per node as the API shows the running job.
+job_json="$(api "/api/v1/jobs/$job")"
+[[ "$(jget "$job_json" 'int((lambda j: j.get("mem_per_node_bytes") or j.get("slurm", {}).get("mem_per_node_bytes") or 0)(d["data"].get("job", d["data"]) if isinstance(d["data"].get("job"), dict) else d["data"]))')" == 209715200 ]] ||
+  fail "API memory request of job $job: $job_json"
 
 wait "$srun_pid" || { cat "$work/srun.out" >&2; fail "srun failed"; }
 srun_pid=""
@@ -78,4 +87,4 @@ done
 [[ "$(jget "$firing" 'd["data"]["total"]')" == 0 ]] || fail "still firing after the job ended: $firing"
 resolved="$(api "/api/v1/alerts?alertname=JobMemoryNearLimit&state=resolved&job=$job")"
 [[ "$(jget "$resolved" 'd["data"]["total"]')" == 1 ]] || fail "not resolved after the job ended: $resolved"
-echo "PASS: JobMemoryNearLimit fired for job $job at $(jget "$alert" 'd["value"]') of --mem=200M and resolved"
+echo "PASS: JobMemoryNearLimit fired for job $job at $(jget "$alert" 'd["value"]') of ${request[*]} and resolved"
