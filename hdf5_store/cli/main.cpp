@@ -21,7 +21,6 @@ int main(int argc, char** argv) {
   add_validate(app, run);
   add_jobs(app, run);
   add_db(app, run);
-  add_db(app, run);
   add_memprof(app, run);
   add_trace(app, run);
   try {
