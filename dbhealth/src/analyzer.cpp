@@ -54,7 +54,8 @@ void Analyzer::track_burst(FingerprintStats& stats, const SlowQuery& query) {
 
 void Analyzer::add(const SlowQuery& query) {
     ++entries_;
-    const std::string text = fingerprint(query.statement);
+    const std::vector<Token> tokens = tokenize_sql(query.statement);  // once: every use below reads them
+    const std::string text = fingerprint(tokens);
     std::string id = fingerprint_id(text);
     auto it = by_id_.find(id);
     if (it == by_id_.end()) {
@@ -67,8 +68,8 @@ void Analyzer::add(const SlowQuery& query) {
             FingerprintStats fresh;
             fresh.id = id;
             fresh.fingerprint = id == other_id ? "(statements beyond accounting_db.max_fingerprints)" : text;
-            fresh.kind = id == other_id ? "other" : statement_kind(query.statement);
-            fresh.shape = statement_shape(tokenize_sql(query.statement));
+            fresh.kind = id == other_id ? "other" : statement_kind(tokens);
+            fresh.shape = statement_shape(tokens);
             fresh.first_seen = query.time;
             it = by_id_.emplace(id, std::move(fresh)).first;
         }
@@ -104,7 +105,7 @@ void Analyzer::add(const SlowQuery& query) {
             s.full_scan_plan = query.explain;
         ++s.full_scans;
     }
-    if (has_leading_wildcard_like(query.statement)) ++s.leading_wildcard;
+    if (has_leading_wildcard_like(tokens)) ++s.leading_wildcard;
     if (s.kind == "select" && !s.shape.has_limit && query.rows_sent >= settings_.unbounded_rows_sent) ++s.unbounded;
     if (s.kind == "select") track_burst(s, query);
 }

@@ -43,6 +43,7 @@ bool only_literals(const std::vector<Token>& tokens, std::size_t from, std::size
 
 std::vector<Token> tokenize_sql(std::string_view sql) {
     std::vector<Token> tokens;
+    tokens.reserve(sql.size() / 6 + 4);
     std::size_t i = 0;
     const std::size_t n = sql.size();
     while (i < n) {
@@ -142,10 +143,18 @@ std::vector<Token> tokenize_sql(std::string_view sql) {
     return tokens;
 }
 
-std::string fingerprint(std::string_view sql) {
-    const std::vector<Token> tokens = tokenize_sql(sql);
-    std::vector<std::string> out;
-    out.reserve(tokens.size());
+std::string fingerprint(std::string_view sql) { return fingerprint(tokenize_sql(sql)); }
+
+std::string fingerprint(const std::vector<Token>& tokens) {
+    std::string text;
+    text.reserve(tokens.size() * 8);
+    bool first = true;
+    auto emit = [&](std::string_view piece) {
+        const bool glue = first || piece == "," || piece == ")" || text.back() == '(';
+        if (!glue) text += ' ';
+        text += piece;
+        first = false;
+    };
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         const Token& t = tokens[i];
         if (t.kind == TokenKind::punct && t.text == ";" && i + 1 == tokens.size()) break;
@@ -153,8 +162,8 @@ std::string fingerprint(std::string_view sql) {
         if (t.kind == TokenKind::word && t.text == "in" && i + 1 < tokens.size() && tokens[i + 1].text == "(") {
             const std::size_t end = matching(tokens, i + 1);
             if (only_literals(tokens, i + 2, end - 1)) {
-                out.push_back("in");
-                out.push_back("(?+)");
+                emit("in");
+                emit("(?+)");
                 i = end - 1;
                 continue;
             }
@@ -162,8 +171,8 @@ std::string fingerprint(std::string_view sql) {
         // VALUES (...), (...) -> values (?+)
         if (t.kind == TokenKind::word && (t.text == "values" || t.text == "value") && i + 1 < tokens.size() &&
             tokens[i + 1].text == "(") {
-            out.push_back("values");
-            out.push_back("(?+)");
+            emit("values");
+            emit("(?+)");
             std::size_t j = matching(tokens, i + 1);
             while (j + 1 < tokens.size() && tokens[j].text == "," && tokens[j + 1].text == "(")
                 j = matching(tokens, j + 1);
@@ -173,23 +182,16 @@ std::string fingerprint(std::string_view sql) {
         // A negative number after an operator, '(' or ',' folds with its sign.
         if (t.kind == TokenKind::op && t.text == "-" && i + 1 < tokens.size() &&
             tokens[i + 1].kind == TokenKind::number &&
-            (out.empty() || (i > 0 && (tokens[i - 1].kind == TokenKind::op ||
+            (first || (i > 0 && (tokens[i - 1].kind == TokenKind::op ||
                                        (tokens[i - 1].kind == TokenKind::punct && tokens[i - 1].text != ")"))))) {
-            out.push_back("?");
+            emit("?");
             ++i;
             continue;
         }
         if (t.kind == TokenKind::string || t.kind == TokenKind::number || t.kind == TokenKind::placeholder)
-            out.push_back("?");
+            emit("?");
         else
-            out.push_back(t.text);
-    }
-    std::string text;
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        const std::string& piece = out[i];
-        const bool glue = text.empty() || piece == "," || piece == ")" || text.back() == '(';
-        if (!glue) text += ' ';
-        text += piece;
+            emit(t.text);
     }
     return text;
 }
@@ -206,8 +208,10 @@ std::string fingerprint_id(std::string_view fingerprint_text) {
     return id;
 }
 
-std::string statement_kind(std::string_view sql) {
-    for (const Token& t : tokenize_sql(sql.substr(0, 200))) {
+std::string statement_kind(std::string_view sql) { return statement_kind(tokenize_sql(sql.substr(0, 200))); }
+
+std::string statement_kind(const std::vector<Token>& tokens) {
+    for (const Token& t : tokens) {
         if (t.kind == TokenKind::punct && t.text == "(") continue;
         if (t.kind == TokenKind::word) return t.text;
         return "other";
@@ -215,8 +219,9 @@ std::string statement_kind(std::string_view sql) {
     return "other";
 }
 
-bool has_leading_wildcard_like(std::string_view sql) {
-    const std::vector<Token> tokens = tokenize_sql(sql);
+bool has_leading_wildcard_like(std::string_view sql) { return has_leading_wildcard_like(tokenize_sql(sql)); }
+
+bool has_leading_wildcard_like(const std::vector<Token>& tokens) {
     for (std::size_t i = 0; i + 1 < tokens.size(); ++i)
         if (tokens[i].kind == TokenKind::word && tokens[i].text == "like" && tokens[i + 1].kind == TokenKind::string &&
             tokens[i + 1].text.size() >= 2 && (tokens[i + 1].text[1] == '%' || tokens[i + 1].text[1] == '_'))

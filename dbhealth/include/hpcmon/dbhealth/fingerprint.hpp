@@ -23,14 +23,17 @@ std::vector<Token> tokenize_sql(std::string_view sql);
 
 // The fingerprint text, e.g. select ... from "testcluster_step_table" as t1 where t1.job_db_inx=? ...
 std::string fingerprint(std::string_view sql);
+std::string fingerprint(const std::vector<Token>& tokens);  // of tokenize_sql's tokens
 
 // 16 hex digits (FNV-1a 64 of the fingerprint text): the fingerprint's id in the API.
 std::string fingerprint_id(std::string_view fingerprint_text);
 
 // select, insert, update, delete, commit, set, call, show, ... (first word, lower case).
 std::string statement_kind(std::string_view sql);
+std::string statement_kind(const std::vector<Token>& tokens);
 
 // True when a LIKE compares with a string literal that starts with % or _.
 bool has_leading_wildcard_like(std::string_view sql);
+bool has_leading_wildcard_like(const std::vector<Token>& tokens);
 
 }  // namespace hpcmon::dbhealth
