@@ -15,7 +15,7 @@ free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null' EXIT
 
-start_head() {  # start_head NAME DB_PORT -> prints the API port
+start_head() {  # start_head NAME DB_PORT: sets head_port (not in a subshell: its pid must reach `pids`)
   local name="$1" db_port="$2" port
   port="$(free_port)"
   cat >"$work/$name.yaml" <<YAML
@@ -39,7 +39,7 @@ YAML
   env -u SLURM_CONF HPCMON_ALERTING__STATE_FILE="$work/$name-alerts.json" "$head_bin" --config "$work/$name.yaml" \
     >"$work/$name.log" 2>&1 &
   pids+=($!)
-  echo "$port"
+  head_port="$port"
 }
 get() { curl -s --max-time 5 "http://127.0.0.1:$1$2"; }
 # json_check PORT PATH PYTHON-EXPRESSION-ON-d: polls up to 20 s until the expression holds
@@ -55,7 +55,8 @@ json_check() {
 }
 
 # 1. The real server.
-up_port="$(start_head head_up "$HPCMON_MARIADB_PORT")"
+start_head head_up "$HPCMON_MARIADB_PORT"
+up_port="$head_port"
 json_check "$up_port" /api/v1/db/connections \
   'd["data"]["db_up"] == 1 and d["data"]["max_connections"] > 0 and d["data"]["connections_used"] >= 2
    and {"slurm@127.0.0.1", "hpcmon@127.0.0.1"} <= {c["client"] for c in d["data"]["clients"]}
@@ -70,7 +71,8 @@ json_check "$up_port" "/api/v1/metrics/history?metric=db.up" \
 
 # 2. Nothing listens where the second head looks for its database.
 relay_port="$(free_port)"
-down_port="$(start_head head_down "$relay_port")"
+start_head head_down "$relay_port"
+down_port="$head_port"
 json_check "$down_port" /api/v1/db/connections \
   'd["data"]["db_up"] == 0 and d["data"]["failure"] == "unreachable"' || fail "db_up 0 when unreachable"
 started=$(date +%s%N)
