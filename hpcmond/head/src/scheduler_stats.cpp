@@ -6,6 +6,7 @@
 #include <slurm/slurm_errno.h>
 #include <slurm/slurmdb.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "hpcmon/head/record_index.hpp"
@@ -174,15 +175,23 @@ void SchedulerCollector::collect_once() {
     log_.once("scheduler:ctld", "scheduler statistics: " + view->controller_error);
   }
   view->dbd_status = dbd_status_;
-  if (dbd_configured_) {
+  if (dbd_configured_ && dbd_skip_ > 0) {
+    // slurmdbd failed lately: retried after 1, 2, 4, ... 16 intervals, not hammered (each
+    // failed connection also prints libslurm's own error lines).
+    --dbd_skip_;
+    view->dbd_status = dbd_last_error_ + " (retrying)";
+  } else if (dbd_configured_) {
     dbd_rpcs_ += 3;  // persistent connection, statistics, close
     std::string error;
     if (auto reading = read_dbd_stats(error)) {
       view->dbd = dbd_.update(*reading);
       view->dbd_status = "ok";
+      dbd_backoff_ = 0;
     } else {
       ++errors_;
-      view->dbd_status = error;
+      view->dbd_status = dbd_last_error_ = error;
+      dbd_backoff_ = dbd_backoff_ ? std::min(16, dbd_backoff_ * 2) : 1;
+      dbd_skip_ = dbd_backoff_;
       log_.once("scheduler:dbd", "scheduler statistics: " + error);
     }
   }

@@ -146,6 +146,8 @@ class SchedulerCollector {
   Log& log_;
   bool dbd_configured_ = false;
   std::string dbd_status_;
+  std::string dbd_last_error_;
+  int dbd_backoff_ = 0, dbd_skip_ = 0;  // intervals without a slurmdbd read after failures
   RateTracker controller_, dbd_;
   std::uint64_t collections_ = 0, errors_ = 0, controller_rpcs_ = 0, dbd_rpcs_ = 0;
   mutable std::mutex mutex_;
