@@ -16,7 +16,6 @@ void add_merge(CLI::App& app, Action& run);
 void add_validate(CLI::App& app, Action& run);
 void add_jobs(CLI::App& app, Action& run);  // asks the head daemon, as the calling user
 void add_db(CLI::App& app, Action& run);    // accounting-database tools: try-index (dbhealth/mariadb)
-void add_db(CLI::App& app, Action& run);    // accounting-database tools: try-index (dbhealth/mariadb)
 void add_memprof(CLI::App& app, Action& run);  // memory profiles of libhpcmon_mem.so (memprof/)
 void add_trace(CLI::App& app, Action& run);    // MPI traces: export to Chrome / OTLP JSON (docs/tracing.md)
 
