@@ -107,7 +107,8 @@ PluginArgs parse_args(int ac, const char* const* av, std::vector<std::string>* p
       continue;
     }
     const std::string key = word.substr(0, eq), value = word.substr(eq + 1);
-    if (key == "record_dir" || key == "agent_socket" || key == "run_dir" || key == "preload") {
+    if (key == "record_dir" || key == "agent_socket" || key == "run_dir" || key == "preload" ||
+        key == "mem_preload") {
       if (!valid_absolute_path(value)) {
         bad(key, value);
         continue;
@@ -115,12 +116,15 @@ PluginArgs parse_args(int ac, const char* const* av, std::vector<std::string>* p
       std::string& field = key == "record_dir"     ? args.record_dir
                            : key == "agent_socket" ? args.agent_socket
                            : key == "run_dir"      ? args.run_dir
+                           : key == "mem_preload"  ? args.mem_preload
                                                    : args.preload;
       field = value;
       // Trailing slashes would make two spellings of one directory.
       while (field.size() > 1 && field.back() == '/') field.pop_back();
     } else if (key == "default") {
       if (!valid_bool_word(value, &args.default_on)) bad(key, value);
+    } else if (key == "mem_default") {
+      if (!valid_bool_word(value, &args.mem_default_on)) bad(key, value);
     } else if (key == "interval") {
       if (valid_interval(value)) args.interval = value;
       else bad(key, value);
@@ -131,6 +135,8 @@ PluginArgs parse_args(int ac, const char* const* av, std::vector<std::string>* p
       bad(key, value);
     }
   }
+  if (args.mem_preload.empty())
+    args.mem_preload = args.preload.substr(0, args.preload.rfind('/') + 1) + "libhpcmon_mem.so";
   return args;
 }
 

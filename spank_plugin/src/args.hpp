@@ -23,6 +23,10 @@ struct PluginArgs {
   std::string interval = "1.0";                         // general.sample_interval_s, as given
   std::string events = kDefaultEvents;                  // hpc.events, comma separated
   std::string preload = HPCMON_DEFAULT_PRELOAD;         // libhpcmon_mpi.so
+  // libhpcmon_mem.so, added for steps run with --hpcmon-mem (default: beside `preload`).
+  std::string mem_preload;
+  // Profile every step's memory without --hpcmon-mem (site-wide switch; default off).
+  bool mem_default_on = false;
 };
 
 // Parses `key=value` words. A bad word keeps its key's default and adds one problem line,

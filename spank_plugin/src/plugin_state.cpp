@@ -30,6 +30,19 @@ struct spank_option g_option = {
                       "(e.g. PAPI_TOT_INS,perf::task-clock). Default: the site's setting."),
     2, 0, on_option};
 
+bool g_memory = false;
+
+int on_memory_option(int, const char*, int) {
+  g_memory = true;
+  return 0;
+}
+
+struct spank_option g_memory_option = {
+    const_cast<char*>("hpcmon-mem"), nullptr,
+    const_cast<char*>("Profile this job's memory with hpcmon (allocations, peak, leaks by call site); "
+                      "one profile per process in the job's run directory, read with `hpcmon memprof`."),
+    0, 0, on_memory_option};
+
 }  // namespace
 
 const PluginArgs& plugin_args(int ac, char** av) {
@@ -46,10 +59,14 @@ const PluginArgs& plugin_args(int ac, char** av) {
 int register_option(spank_t sp) {
   spank_err_t rc = spank_option_register(sp, &g_option);
   if (rc != ESPANK_SUCCESS) slurm_error("hpcmon: cannot register --hpcmon: %s", spank_strerror(rc));
+  rc = spank_option_register(sp, &g_memory_option);
+  if (rc != ESPANK_SUCCESS) slurm_error("hpcmon: cannot register --hpcmon-mem: %s", spank_strerror(rc));
   return 0;
 }
 
 const Choice& user_choice() { return g_choice; }
+
+bool memory_profiling_requested() { return g_memory; }
 
 void log_problem(const std::string& line) {
   const spank_context_t ctx = spank_context();

@@ -13,6 +13,8 @@ namespace hpcmon::spank {
 
 // The user's --hpcmon as seen by this process (not given: default of the plugstack line).
 const Choice& user_choice();
+// --hpcmon-mem: profile the step's memory with libhpcmon_mem.so (docs/memory-profiling.md).
+bool memory_profiling_requested();
 
 // Root-side contexts log as errors (slurmd's log); srun and sbatch only with -v, so an
 // administrator's mistake does not print in every user's terminal.

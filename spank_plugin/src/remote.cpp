@@ -32,6 +32,7 @@ struct Step {
   std::string run_dir;  // "" when it could not be made safely
   StepSettings settings;
   bool preload_present = false;
+  bool mem_preload_present = false;
   int exit_status = 0;  // largest task exit code, or 128+signal
 };
 
@@ -224,6 +225,10 @@ int remote_init_post_opt(spank_t sp, int ac, char** av) {
                 unsigned(g_step.job_id));
     g_step.settings.monitor = false;
   }
+  g_step.mem_preload_present = stat(args.mem_preload.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  if ((memory_profiling_requested() || args.mem_default_on) && !g_step.mem_preload_present)
+    slurm_error("hpcmon: mem_preload: %s: missing; memory of job %u not profiled", args.mem_preload.c_str(),
+                unsigned(g_step.job_id));
   announce_step(sp, args);
   return 0;
 }
@@ -231,7 +236,18 @@ int remote_init_post_opt(spank_t sp, int ac, char** av) {
 int remote_user_init(spank_t sp, int ac, char** av) {
   const PluginArgs& args = plugin_args(ac, av);
   if (!g_step.known) return 0;
-  const std::string current = job_env(sp, "LD_PRELOAD");
+  std::string current = job_env(sp, "LD_PRELOAD");
+  // The memory profiler, independent of the MPI monitor: only for steps that ask (--hpcmon-mem,
+  // inherited from sbatch like --hpcmon); an inherited copy is taken out otherwise.
+  const bool profile_memory = (memory_profiling_requested() || args.mem_default_on) && g_step.mem_preload_present && !g_step.run_dir.empty();
+  const std::string without_mem = without_preload(current, args.mem_preload);
+  const std::string with_mem = profile_memory ? with_preload(without_mem, args.mem_preload) : without_mem;
+  if (with_mem != current) {
+    if (with_mem.empty()) spank_unsetenv(sp, "LD_PRELOAD");
+    else set_env(sp, "LD_PRELOAD", with_mem);
+    current = with_mem;
+  }
+  if (profile_memory) set_env(sp, "HPCMON_RUN_DIR", g_step.run_dir);
   if (!g_step.settings.monitor) {
     // Inside a monitored batch job the step inherits the preload: take it out again.
     const std::string rest = without_preload(current, args.preload);

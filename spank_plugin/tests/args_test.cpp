@@ -64,6 +64,30 @@ TEST(Args, BadValuesAreNamedAndKeepTheirDefault) {
   EXPECT_EQ(a.agent_socket, "/ok.sock");  // good words after bad ones still count
 }
 
+// libhpcmon_mem.so for --hpcmon-mem: beside the MPI preload unless named.
+TEST(Args, MemoryPreloadBesideTheMpiPreloadOrNamed) {
+  std::vector<std::string> problems;
+  EXPECT_EQ(parse({"preload=/opt/hpcmon/lib/libhpcmon_mpi.so"}, &problems).mem_preload,
+            "/opt/hpcmon/lib/libhpcmon_mem.so");
+  EXPECT_EQ(parse({"mem_preload=/srv/mem/libhpcmon_mem.so", "preload=/opt/x/libhpcmon_mpi.so"}, &problems).mem_preload,
+            "/srv/mem/libhpcmon_mem.so");
+  EXPECT_TRUE(problems.empty());
+  const PluginArgs bad = parse({"mem_preload=libhpcmon_mem.so"}, &problems);
+  EXPECT_EQ(problems, std::vector<std::string>{"hpcmon: mem_preload: invalid value: libhpcmon_mem.so"});
+  const std::string mpi = HPCMON_DEFAULT_PRELOAD;
+  EXPECT_EQ(bad.mem_preload, mpi.substr(0, mpi.rfind('/') + 1) + "libhpcmon_mem.so");
+}
+
+// The site-wide switch: off unless the plugstack line says so.
+TEST(Args, MemoryDefaultOffUnlessSet) {
+  std::vector<std::string> problems;
+  EXPECT_FALSE(parse({}, &problems).mem_default_on);
+  EXPECT_TRUE(parse({"mem_default=on"}, &problems).mem_default_on);
+  EXPECT_TRUE(problems.empty());
+  EXPECT_FALSE(parse({"mem_default=maybe"}, &problems).mem_default_on);
+  EXPECT_EQ(problems, std::vector<std::string>{"hpcmon: mem_default: invalid value: maybe"});
+}
+
 TEST(Args, IntervalRange) {
   EXPECT_TRUE(valid_interval("0.01"));
   EXPECT_TRUE(valid_interval("3600"));
