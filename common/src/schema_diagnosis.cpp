@@ -75,7 +75,11 @@ Section make_diagnosis_section() {
                              "from waiting (an upper bound: generous)."),
              diagnosis_field("network_bandwidth_bytes_per_s", T::number,
                              &Diagnosis::network_bandwidth_bytes_per_s, 1, 1e15,
-                             "Bandwidth of the transfer model (a lower bound: modest).")},
+                             "Bandwidth of the transfer model (a lower bound: modest)."),
+             diagnosis_field("live_interval_s", T::number, &Diagnosis::live_interval_s, 0, 86400,
+                             "Seconds between two evaluations of the running jobs' findings from the "
+                             "agents' pushes by the head daemon (served live, and as job.finding for "
+                             "alert rules). 0: no live evaluation.")},
             {}};
 }
 

@@ -97,6 +97,13 @@ Section make_history_section() {
                                "always: fdatasync of the write-ahead log before a push is answered (group "
                                "commit); periodic: every wal_sync_interval_s; none: left to the kernel.");
     sync.choices = {"always", "periodic", "none"};
+    Field canonical = history_field("canonical_record_dir", T::string, &History::canonical_record_dir,
+                                    "Folder of the head's merged (canonical) job records, owned by the head "
+                                    "daemon, same <user>/<YYYY>/<MM>/<DD>/<key>.h5 layout as hpc.record_dir, "
+                                    "whose files it never changes. Empty: canonical-records beside history.path.");
+    canonical.check = [](std::string_view text) -> std::optional<std::string> {
+        return text.empty() ? std::nullopt : absolute_path(text);
+    };
     return {"history",
             "The head daemon's durable history of every sample (docs/history.md): folder, tiers, "
             "disk limit, write safety; and how long job records are kept.",
@@ -122,7 +129,8 @@ Section make_history_section() {
              ranged(history_field("record_retention_days", T::number, &History::record_retention_days,
                                   "Job records (hpc.record_dir) older than this many days are deleted by "
                                   "the head, with their index entries. 0: kept forever."),
-                    0, 36500)},
+                    0, 36500),
+             canonical},
             {{"tiers", tiers_in_order}}};
 }
 

@@ -1,8 +1,12 @@
-// `hpcmon merge OUT IN...`: the merge the head daemon does, by hand.
+// `hpcmon merge OUT IN...`: the merge the head daemon does, by hand, with the diagnosis stored
+// in OUT's /diagnosis group (thresholds of the configuration, as `hpcmon report`).
+#include <chrono>
 #include <iostream>
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "hpcmon/memprof_record.hpp"
+#include "report_diagnosis.hpp"
 #include "text_escape.hpp"
 
 namespace hpcmon::cli {
@@ -17,11 +21,16 @@ void add_merge(CLI::App& app, Action& run) {
     run = [out, inputs] {
       std::vector<record::JobRecord> parts;
       for (const auto& in : *inputs) parts.push_back(store::read_record(in));
-      const auto merged = store::merge(parts);
+      auto merged = store::merge(parts);
+      const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch()).count();
+      merged.diagnosis = diagnosis::to_stored(diagnose_for_report(merged), now);
       store::write_record(*out, merged);
+      mem::carry_memory_groups(*out, *inputs);  // the node partials' /memory (memory profiles)
       std::cout << escape_terminal(*out) << ": merged " << parts.size() << " parts, " << merged.ranks.size()
                 << " ranks, " << merged.nodes.size() << " nodes"
-                << (merged.job.partial ? ", partial: " + escape_terminal(merged.job.partial_reason) : "") << "\n";
+                << (merged.job.partial ? ", partial: " + escape_terminal(merged.job.partial_reason) : "") << ", "
+                << merged.diagnosis.findings.size() << " findings\n";
       return kExitOk;
     };
   });

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "json_model.hpp"
+#include "hpcmon/memprof_record.hpp"
 #include "report_diagnosis.hpp"
 #include "text_escape.hpp"
 
@@ -102,20 +103,29 @@ void add_report(CLI::App& app, Action& run) {
   auto* cmd = app.add_subcommand("report", "Summarise a job record: efficiency, MPI, imbalance, warnings, diagnosis and findings");
   auto file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
+  auto reanalyse = std::make_shared<bool>(false);
   cmd->add_option("FILE", *file, "job record (.h5)")->required();
   cmd->add_flag("--json", *json, "machine-readable output");
-  cmd->callback([&run, file, json] {
-    run = [file, json] {
+  cmd->add_flag("--reanalyse", *reanalyse,
+                "diagnose again with the current thresholds instead of showing the findings stored in the record");
+  cmd->callback([&run, file, json, reanalyse] {
+    run = [file, json, reanalyse] {
       const auto rec = store::read_record(*file);
       const auto summary = store::summarize(rec);
-      const auto analysis = diagnose_for_report(rec);
+      std::string origin;
+      const auto analysis = analysis_for_report(rec, *reanalyse, origin);
       if (*json) {
         auto out = report_json(rec, summary);
         out["diagnosis"] = diagnosis::to_json(analysis);
+        out["diagnosis"]["origin"] = origin;
+        if (rec.diagnosis.present) out["diagnosis"]["analysed"] = rfc3339(rec.diagnosis.analysed_ns);
         std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       } else {
         print_text(std::cout, rec, summary);
-        std::cout << "Diagnosis (docs/diagnosis.md):\n" << diagnosis::to_text(analysis);
+        std::cout << "Diagnosis (docs/diagnosis.md; " << origin
+                  << (rec.diagnosis.present && !*reanalyse ? " at " + rfc3339(rec.diagnosis.analysed_ns) : "")
+                  << "):\n" << diagnosis::to_text(analysis);
+        std::cout << mem::render_memory_section(mem::read_memory_group(*file));  // only when profiled
       }
       return kExitOk;
     };

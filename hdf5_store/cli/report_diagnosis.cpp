@@ -21,4 +21,16 @@ diagnosis::Analysis diagnose_for_report(const record::JobRecord& rec) {
   return diagnosis::analyze(rec, thresholds);
 }
 
+diagnosis::Analysis analysis_for_report(const record::JobRecord& rec, bool reanalyse, std::string& origin) {
+  if (rec.diagnosis.present && !reanalyse) {
+    const auto stored = nlohmann::json::parse(rec.diagnosis.analysis_json, nullptr, false);
+    if (stored.is_object()) {
+      origin = "stored in the record";
+      return diagnosis::from_json(stored);
+    }
+  }
+  origin = rec.diagnosis.present ? "re-analysed with the current thresholds" : "computed now";
+  return diagnose_for_report(rec);
+}
+
 }  // namespace hpcmon::cli

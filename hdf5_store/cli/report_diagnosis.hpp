@@ -10,4 +10,9 @@ namespace hpcmon::cli {
 // default thresholds: a report is never refused for it.
 diagnosis::Analysis diagnose_for_report(const record::JobRecord& rec);
 
+// The report's analysis: the one stored in the record's /diagnosis group (written by the
+// head's merge or `hpcmon merge`, with the thresholds of that moment) unless `reanalyse` or
+// the record has none, then computed now with the current thresholds. `origin` says which.
+diagnosis::Analysis analysis_for_report(const record::JobRecord& rec, bool reanalyse, std::string& origin);
+
 }  // namespace hpcmon::cli

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <new>
 
+#include "diagnosis_group.hpp"
 #include "format.hpp"
 #include "hpcmon/store.hpp"
 
@@ -273,6 +274,7 @@ record::JobRecord read_record(const std::filesystem::path& path) {
     read_nodes(file, rec);
     read_mpi(file, rec);
     read_series(file, rec);
+    detail::read_diagnosis(file, rec.diagnosis);
     return rec;
   } catch (const h5::Failure& f) {
     throw RecordError(Kind::damaged, path.string() + ": damaged record: " + f.what);

@@ -11,6 +11,7 @@
 #include <limits>
 #include <map>
 
+#include "diagnosis_group.hpp"
 #include "format.hpp"
 #include "hpcmon/store.hpp"
 #include "trace_store.hpp"
@@ -249,6 +250,7 @@ void write_file(const std::string& path, const JobRecord& rec, TraceSource* trac
   write_mpi(file, rec);
   write_series(file, rec);
   detail::write_summary(file, summarize(rec));
+  detail::write_diagnosis(file, rec.diagnosis);
   if (trace) detail::write_trace(file, *trace);
   h5::check_status(H5Fflush(file, H5F_SCOPE_LOCAL), "H5Fflush");
   h5::check_status(H5Fclose(file.release()), "H5Fclose");

@@ -97,6 +97,13 @@ merge)
   expect_exit 0 validate "$dir/merged.h5"
   expect_exit 0 report --json "$dir/merged.h5"
   "$python" -c 'import json,sys; j=json.load(open(sys.argv[1]))["job"]; assert j["partial"] and j["partial_reason"]=="missing ranks 6-7", j' "$dir/out" || fail "merged report"
+  # The merge stores its diagnosis (/diagnosis); report shows it, --reanalyse computes it again.
+  "$python" -c 'import json,sys; d=json.load(open(sys.argv[1]))["diagnosis"]; assert d["origin"]=="stored in the record" and d["analysed"], d["origin"]' "$dir/out" || fail "merged report: stored diagnosis"
+  "$python" -c 'import h5py,sys; f=h5py.File(sys.argv[1], "r"); assert "findings" in f["diagnosis"] and f["diagnosis"].attrs["analysed_ns"] > 0' "$dir/merged.h5" || fail "no /diagnosis group"
+  expect_exit 0 report --reanalyse "$dir/merged.h5"
+  grep -q '^Diagnosis (docs/diagnosis.md; re-analysed with the current thresholds)' "$dir/out" || fail "reanalyse: $(grep Diagnosis "$dir/out")"
+  expect_exit 0 report "$dir/part_a.h5"
+  grep -q '^Diagnosis (docs/diagnosis.md; computed now)' "$dir/out" || fail "part report: $(grep Diagnosis "$dir/out")"
   expect_exit 2 merge "$dir/m2.h5" "$dir/part_a.h5" "$dir/random.h5"
   [[ ! -e $dir/m2.h5 ]] || fail "a failed merge left an output file"
   ;;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A real record: `srun --mpi=pmix` of heat1d with the preload writes the rank-0 record; the
-# head daemon finds it, indexes it under the Slurm job id and attributes it to the file owner.
+# head daemon finds it, indexes it under the Slurm job id and attributes it to the file owner;
+# its merge goes to the head's own folder and leaves rank 0's file byte for byte as written.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh" "$@"
 source "$(dirname "$0")/head_lib.sh"
@@ -24,6 +25,7 @@ done
 # The same file given to another user is that user's record, whatever it says inside.
 record="$(find "$records" -name "hpcmontest.$job.0.r0.0.h5")"
 chown hpcmontest "$record"
+rank0_sum="$(sha256sum <"$record")"
 for _ in $(seq 60); do
   out="$(api "/api/v1/jobs/$job")"
   [[ "$(jget "$out" 'd["data"]["user"]')" == hpcmontest ]] && break
@@ -31,7 +33,8 @@ for _ in $(seq 60); do
 done
 [[ "$(jget "$out" 'd["data"]["user"]')" == hpcmontest ]] || fail "owner change not seen: $out"
 # No node agent runs here: after the merge timeout (2 s) the daemon writes the canonical
-# record flagged with the missing node, and the file stays the user's.
+# record, flagged with the missing node, into its own folder (head_lib.sh: canonical-records
+# beside its history); the user's file is untouched.
 for _ in $(seq 80); do
   out="$(api "/api/v1/jobs/$job.0")"
   [[ "$(jget "$out" 'd["data"]["steps"][0]["merge"]')" == merged ]] && break
@@ -39,6 +42,17 @@ for _ in $(seq 80); do
 done
 [[ "$(jget "$out" 'd["data"]["steps"][0]["merge"]')" == merged ]] || fail "not merged after the timeout: $out"
 [[ "$(jget "$out" 'd["data"]["steps"][0]["nodes_missing"]')" == "['$(scontrol -o show node | sed -nE 's/^NodeName=([^ ]+) .*/\1/p' | head -1)']" ]] || fail "missing node not flagged: $out"
-[[ "$(stat -c %U "$record")" == hpcmontest ]] || fail "canonical record now owned by $(stat -c %U "$record")"
-"$hpcmon" export "$record" --format json | "$python" -c 'import json,sys; j=json.load(sys.stdin)["job"]; sys.exit(0 if j["partial"] and "missing node partials" in j["partial_reason"] else "FAIL: canonical record not flagged: %r" % j)'
+[[ "$(stat -c %U "$record")" == hpcmontest ]] || fail "rank 0's record now owned by $(stat -c %U "$record")"
+[[ "$(sha256sum <"$record")" == "$rank0_sum" ]] || fail "rank 0's record was changed by the merge"
+canonical="$work/canonical-records/${record#"$records"/}"
+"$python" - "$canonical" "$record" <<'PY' || fail "canonical record content"
+import sys, h5py
+canonical, rank0 = (h5py.File(p, "r") for p in sys.argv[1:3])
+reason = canonical.attrs["partial_reason"].decode()
+assert canonical.attrs["partial"] == 1 and "missing node partials" in reason, f"not flagged: {reason!r}"
+assert rank0.attrs["partial"] == 0, "rank 0's record flagged"
+assert len(canonical["ranks"]) == len(rank0["ranks"]) == 2
+assert list(canonical["ranks"]["rank"]) == list(rank0["ranks"]["rank"])
+print("ok: canonical record flagged, rank 0's untouched")
+PY
 echo "PASS: real record of job $job indexed and merged"

@@ -107,6 +107,7 @@ struct Diagnosis {
     double memory_request_use_min = 0.25;  // high-water / requested memory
     double network_latency_s = 1e-5;       // transfer model (upper bound) for wait estimates
     double network_bandwidth_bytes_per_s = 1e9;
+    double live_interval_s = 10.0;         // the head's evaluation of running jobs (0: off)
     bool operator==(const Diagnosis&) const = default;
 };
 
@@ -166,6 +167,8 @@ struct History {
     double block_duration_s = 7200.0;      // in-memory head span before a flush to a block
     double maintenance_interval_s = 30.0;  // flush, downsample, merge, expire
     double record_retention_days = 0.0;    // records older than this are deleted; 0 keeps them
+    // The head's merged (canonical) records; empty: "canonical-records" beside `path`.
+    std::string canonical_record_dir;
     bool operator==(const History&) const = default;
 };
 

@@ -101,6 +101,14 @@ std::string to_text(const Analysis& analysis);
 // JSON for `hpcmon report --json` and the API (docs/diagnosis.md, "JSON"); NaN becomes null.
 nlohmann::json to_json(const Analysis& analysis);
 
+// The analysis as stored in a record's optional /diagnosis group (docs/job-record.md):
+// findings as rows, the whole analysis as to_json text. `analysed_ns`: when it was computed.
+record::StoredDiagnosis to_stored(const Analysis& analysis, std::int64_t analysed_ns);
+
+// The analysis back from its JSON form (to_json; a stored analysis_json). Missing or
+// malformed members read as unknown or empty, never throw.
+Analysis from_json(const nlohmann::json& json);
+
 // MPI function family from its name: "point-to-point", "collective", "wait", "one-sided",
 // "file-io", "lifecycle" (MPI_Init, MPI_Finalize...), or "other".
 std::string mpi_family(const std::string& function);

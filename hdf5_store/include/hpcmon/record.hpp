@@ -126,6 +126,24 @@ struct Series {
   std::vector<double> values;
 };
 
+// One finding of the job diagnosis as stored in the optional /diagnosis group (format 1.1,
+// docs/job-record.md); the full analysis is kept beside it as JSON.
+struct StoredFinding {
+  std::string rule, severity, title, unit, suggestion;
+  std::string ranks, affected_ranks;  // "0-2, 5"
+  std::string calls;                  // "MPI_Recv, MPI_Wait"
+  std::string evidence;               // lines joined by "\n"
+  double quantity = 0;
+};
+
+// The diagnosis written into a record by the head's merge or `hpcmon merge` (docs/diagnosis.md).
+struct StoredDiagnosis {
+  bool present = false;
+  std::int64_t analysed_ns = 0;  // when it was computed
+  std::string analysis_json;     // the analysis in the API's form (diagnosis::to_json)
+  std::vector<StoredFinding> findings;
+};
+
 struct JobRecord {
   JobInfo job;
   bool has_mpi = false;  // the rank-0 MPI part is present
@@ -136,6 +154,7 @@ struct JobRecord {
   std::vector<TrafficRow> traffic;
   std::vector<Series> series;
   std::uint64_t mpi_table_overflows = 0;  // calls that did not fit the fixed per-rank tables
+  StoredDiagnosis diagnosis;              // optional; a merge leaves it empty (recomputed)
 };
 
 }  // namespace hpcmon::record

@@ -31,6 +31,7 @@ void AgentStore::forget_stale(std::int64_t now_ns) {
     for (auto step = heard.begin(); step != heard.end();) {
       if (now_ns - step->second > forget_after_ns_) {
         agent->second.steps.erase(step->first);
+        agent->second.mpi.erase(step->first);
         step = heard.erase(step);
       } else {
         ++step;
@@ -103,10 +104,20 @@ Outcome AgentStore::push(const std::string& body, std::int64_t now_ns) {
             agent.steps[key] = step;
             agent.step_heard[key] = now_ns;
           }
+      if (samples.contains("mpi") && samples["mpi"].is_array())
+        for (const auto& entry : samples["mpi"])
+          if (entry.is_object()) {
+            const std::string key = entry.value("job", "") + "." + entry.value("step", "");
+            auto& kept = agent.mpi[key];
+            // Pushes retried from a spool may arrive late: the newest reading stays.
+            if (kept.is_null() || kept.value("t_ns", std::int64_t{0}) <= entry.value("t_ns", std::int64_t{0})) kept = entry;
+            agent.step_heard[key] = now_ns;
+          }
     } else {
       // The step ended on this node: its live reading is history now.
       const json& record = message["record"];
       agent.steps.erase(record.value("job", "") + "." + record.value("step", ""));
+      agent.mpi.erase(record.value("job", "") + "." + record.value("step", ""));
       agent.step_heard.erase(record.value("job", "") + "." + record.value("step", ""));
     }
     ++stored_;
@@ -127,6 +138,17 @@ nlohmann::json AgentStore::live() const {
       entry = {{"node", node}, {"sent_ns", agent.last_push_ns}, {"heard_ns", agent.heard_ns},
                {"reading", agent.last_node}, {"steps", steps}};
   }
+  return out;
+}
+
+std::vector<nlohmann::json> AgentStore::live_mpi() const {
+  std::lock_guard lock(mutex_);
+  std::vector<json> out;
+  for (const auto& [id, agent] : agents_)
+    for (const auto& [key, entry] : agent.mpi) {
+      out.push_back(entry);
+      out.back()["node"] = id.substr(0, id.find('/'));
+    }
   return out;
 }
 

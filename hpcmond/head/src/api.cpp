@@ -9,6 +9,7 @@
 #include "hpcmon/head/api_history.hpp"
 #include "hpcmon/head/api_record.hpp"
 #include "hpcmon/head/api_scheduler.hpp"
+#include "hpcmon/head/live_diagnosis.hpp"
 #include "hpcmon/head/params.hpp"
 #include "hpcmon/head/static_files.hpp"
 
@@ -201,6 +202,9 @@ Outcome one_job(const Services& services, const Request& request) {
                           {"end", other.value("end", json(nullptr))},
                           {"user", other.value("user", "")}});
     job["other_runs"] = others;
+    // Findings of its running steps from the agents' pushes (live_diagnosis.hpp).
+    if (services.live && job.value("source", "") != "record")
+      if (json live = services.live->for_job(id->job); !live.is_null()) job["live_diagnosis"] = std::move(live);
     if (!id->step.empty()) {
       json steps = json::array();
       if (job.contains("steps") && job["steps"].is_array())

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "hpcmon/head/api_scheduler.hpp"
+#include "hpcmon/head/live_diagnosis.hpp"
 #include "hpcmon/head/params.hpp"
 
 namespace hpcmon::head {
@@ -57,6 +58,10 @@ std::vector<Sample> HeadMetricSource::collect(std::int64_t now_ns) {
   head_samples(now_ns, out);
   agent_samples(now_ns, out);
   record_samples(now_ns, out);
+  // job.finding{rule} = 1 while the head's live diagnosis holds a finding of a running step.
+  if (services_.live)
+    for (const auto& f : services_.live->findings())
+      out.push_back({"job.finding", {{"cluster", f.cluster}, {"job", f.job}, {"step", f.step}, {"rule", f.rule}}, 1.0});
   for (auto& sample : scheduler_alert_samples(services_)) out.push_back(std::move(sample));
   return out;
 }

@@ -12,6 +12,7 @@
 
 #include "hpcmon/head/api.hpp"
 #include "hpcmon/head/params.hpp"
+#include "hpcmon/head/record_index.hpp"
 
 namespace hpcmon::head {
 namespace {
@@ -283,7 +284,7 @@ std::string history_exposition(const Services& services) {
 }
 
 HistoryFeeder::HistoryFeeder(const config::Config& config, const Services& services, Log& log)
-    : services_(services), log_(log), record_dir_(config.hpc.record_dir),
+    : services_(services), log_(log), record_dirs_{config.hpc.record_dir, canonical_record_dir(config).string()},
       record_retention_days_(config.history.record_retention_days),
       slurm_interval_s_(config.api.slurm_poll_interval_s) {
   thread_ = std::thread([this] { loop(); });
@@ -346,9 +347,11 @@ std::size_t HistoryFeeder::expire_records(std::int64_t now) {
   if (record_retention_days_ <= 0) return 0;
   const std::int64_t limit = now - static_cast<std::int64_t>(record_retention_days_ * 86400e9);
   std::size_t deleted = 0;
+  // Symlinks are neither followed nor deleted: only regular record files of the trees (the
+  // users' records and the head's canonical ones).
+  for (const std::string& record_dir : record_dirs_) {
   std::error_code ec;
-  // Symlinks are neither followed nor deleted: only regular record files of the tree.
-  for (auto it = std::filesystem::recursive_directory_iterator(record_dir_, ec);
+  for (auto it = std::filesystem::recursive_directory_iterator(record_dir, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (!name.ends_with(".h5")) continue;
@@ -356,6 +359,7 @@ std::size_t HistoryFeeder::expire_records(std::int64_t now) {
     if (::lstat(it->path().c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
     const std::int64_t mtime = static_cast<std::int64_t>(info.st_mtim.tv_sec) * kS + info.st_mtim.tv_nsec;
     if (mtime < limit && ::unlink(it->path().c_str()) == 0) ++deleted;
+  }
   }
   if (deleted)
     log_.info("history.record_retention_days: deleted " + std::to_string(deleted) + " job record files older than " +

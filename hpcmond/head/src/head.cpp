@@ -11,6 +11,7 @@
 #include "hpcmon/head/api.hpp"
 #include "hpcmon/head/api_alerts.hpp"
 #include "hpcmon/head/api_history.hpp"
+#include "hpcmon/head/live_diagnosis.hpp"
 #include "hpcmon/head/db_connections.hpp"
 #include "hpcmon/dbhealth/db_monitor.hpp"
 #include "hpcmon/head/params.hpp"
@@ -115,7 +116,12 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   const double interval = config.general.node_sample_interval_s;
   SystemCollector system(interval, static_cast<std::size_t>(3600 / interval) + 1);
   system.start();
-  RecordIndex records(config.hpc.record_dir, config.api.merge_timeout_s, log, config.diagnosis);
+  if (const std::string overlap = canonical_dir_problem(config); !overlap.empty()) {
+    std::fprintf(stderr, "hpcmond: %s\n", overlap.c_str());
+    return 1;
+  }
+  RecordIndex records(config.hpc.record_dir, canonical_record_dir(config), config.api.merge_timeout_s, log,
+                      config.diagnosis);
   std::unique_ptr<history::Store> history_store;  // opened (log replayed) before the API answers
   try {
     history_store = open_history(config, log);
@@ -154,6 +160,9 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
     services.scheduler = scheduler.get();
   }
   // Alert states are restored before the API answers, so no restart shows an empty list.
+  // Findings of running jobs from the agents' pushes, before alerting (job.finding samples).
+  LiveDiagnosis live(agents, config.diagnosis);
+  if (config.diagnosis.live_interval_s > 0) services.live = &live;
   std::unique_ptr<Alerting> alerting;
   if (config.alerting.enabled) alerting = std::make_unique<Alerting>(config, services, log);
   services.alerting = alerting.get();
@@ -184,6 +193,9 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
            (tls.enabled() ? "https://" : "http://") + config.api.agent_listen_address + ":" +
            std::to_string(agent_server.port()));
   Periodic scanner(config.api.record_scan_interval_s, [&] { records.scan(now_ns()); });
+  std::unique_ptr<Periodic> live_evaluator;
+  if (services.live)
+    live_evaluator = std::make_unique<Periodic>(config.diagnosis.live_interval_s, [&] { live.evaluate(now_ns()); });
   HistoryFeeder history_feeder(config, services, log);
   scanner_handle = &scanner;
   std::unique_ptr<Periodic> poller;

@@ -2,17 +2,10 @@
 #include "hpcmon/head/record_index.hpp"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <pwd.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <chrono>
-#include <cstring>
-#include <thread>
 
 #include <algorithm>
 #include <set>
@@ -99,107 +92,30 @@ std::string join(const std::set<std::string>& items) {
   return out;
 }
 
-// The folder of `target` opened from `record_dir` one component at a time without following
-// a symlink, when every component is root's and writable by no one else: -1 otherwise.
-int root_only_folder(const fs::path& record_dir, const fs::path& target) {
-  const fs::path relative = target.parent_path().lexically_relative(record_dir);
-  if (relative.empty() || *relative.begin() == "..") return -1;
-  int dir = ::open(record_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  for (const auto& part : relative) {
-    struct stat info{};
-    if (dir < 0 || ::fstat(dir, &info) != 0 || info.st_uid != 0 || (info.st_mode & (S_IWGRP | S_IWOTH))) break;
-    const int next = part == "." ? -1 : ::openat(dir, part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    ::close(dir);
-    dir = next;
-  }
-  struct stat info{};
-  if (dir >= 0 && ::fstat(dir, &info) == 0 && info.st_uid == 0 && !(info.st_mode & (S_IWGRP | S_IWOTH))) return dir;
-  if (dir >= 0) ::close(dir);
-  return -1;
-}
-
-// Writes `rec` to `target` in a child process that first becomes `owner` (with the owner's
-// primary group), so the daemon performs no root-side path operation inside a user's folder:
-// a symlink planted at the target name can only reach what the user could write anyway.
-// Only a folder that is root's all the way down (no user can change it) is written as root,
-// the file then given to its owner through its descriptor. Empty string on success.
-std::string write_as_owner(const fs::path& record_dir, const fs::path& target, const record::JobRecord& rec,
-                           uid_t owner) {
-  gid_t gid = 0;
-  {
-    passwd entry{};
-    passwd* found = nullptr;
-    char buffer[4096];
-    if (getpwuid_r(owner, &entry, buffer, sizeof buffer, &found) != 0 || !found)
-      return "no passwd entry for uid " + std::to_string(owner);
-    gid = found->pw_gid;
-  }
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC | O_NONBLOCK) != 0) return std::string("pipe: ") + std::strerror(errno);
-  const pid_t child = ::fork();
-  if (child < 0) {
-    const int err = errno;
-    ::close(report[0]);
-    ::close(report[1]);
-    return std::string("fork: ") + std::strerror(err);
-  }
-  if (child == 0) {
-    ::close(report[0]);
-    auto fail = [&](const std::string& message) {
-      (void)!::write(report[1], message.data(), message.size());
-      ::_exit(1);
-    };
-    int folder = ::geteuid() == 0 ? root_only_folder(record_dir, target) : -1;
-    const bool as_root = folder >= 0;
-    if (!as_root && ::geteuid() != owner &&
-        (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(owner) != 0))
-      fail("cannot drop to uid " + std::to_string(owner) + ": " + std::strerror(errno));
-    if (!as_root) folder = ::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat info{};
-    if (folder < 0 || ::fstat(folder, &info) != 0) fail(std::string("open folder: ") + std::strerror(errno));
-    if (owner == 0 && !as_root) fail("a root-owned record in a folder of uid " + std::to_string(info.st_uid));
-    if (::fchdir(folder) != 0) fail(std::string("fchdir: ") + std::strerror(errno));
-    try {
-      store::write_record(target.filename(), rec);
-    } catch (const std::exception& error) {
-      fail(error.what());
-    }
-    if (as_root && owner != 0) {
-      // No one but root can change this folder: the name still holds what was just written.
-      const int file = ::openat(folder, target.filename().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-      if (file < 0 || ::fchown(file, owner, info.st_gid) != 0)
-        fail(std::string("cannot give the record back to its owner: ") + std::strerror(errno));
-    }
-    ::_exit(0);
-  }
-  ::close(report[1]);
-  // Bounded: a hung filesystem must not stall the scanner forever.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  int status = 0;
-  pid_t done = 0;
-  while ((done = ::waitpid(child, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  std::string message;
-  if (done == 0) {
-    ::kill(child, SIGKILL);
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    message = "writer process killed after 30 s";
-  } else {
-    char buffer[512];
-    ssize_t n;
-    while ((n = ::read(report[0], buffer, sizeof buffer)) > 0) message.append(buffer, static_cast<std::size_t>(n));
-    if (message.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-      message = "writer process failed (status " + std::to_string(status) + ")";
-  }
-  ::close(report[0]);
-  return message;
-}
-
 }  // namespace
 
-RecordIndex::RecordIndex(fs::path record_dir, double merge_timeout_s, Log& log, config::Diagnosis diagnosis)
+fs::path canonical_record_dir(const config::Config& config) {
+  if (!config.history.canonical_record_dir.empty()) return config.history.canonical_record_dir;
+  return fs::path(config.history.path).lexically_normal().parent_path() / "canonical-records";
+}
+
+std::string canonical_dir_problem(const config::Config& config) {
+  const fs::path canonical = fs::weakly_canonical(canonical_record_dir(config));
+  const fs::path records = fs::weakly_canonical(fs::path(config.hpc.record_dir));
+  auto inside = [](const fs::path& inner, const fs::path& outer) {
+    const fs::path relative = inner.lexically_relative(outer);
+    return !relative.empty() && *relative.begin() != "..";
+  };
+  if (inside(canonical, records) || inside(records, canonical))
+    return "history.canonical_record_dir " + canonical.string() + " and hpc.record_dir " + records.string() +
+           " overlap: the head's merged records need a folder of their own (users' records are never rewritten)";
+  return "";
+}
+
+RecordIndex::RecordIndex(fs::path record_dir, fs::path canonical_dir, double merge_timeout_s, Log& log,
+                         config::Diagnosis diagnosis)
     : record_dir_(std::move(record_dir)),
+      canonical_dir_(std::move(canonical_dir)),
       merge_timeout_ns_(static_cast<std::int64_t>(merge_timeout_s * 1e9)),
       log_(log),
       diagnosis_(diagnosis),
@@ -242,13 +158,15 @@ bool RecordIndex::refresh(const fs::path& path, FileState& state) {
   return true;
 }
 
-void RecordIndex::scan(std::int64_t now_ns) {
-  std::set<std::string> seen;
-  std::set<std::string> changed_groups;
+void RecordIndex::scan_tree(const fs::path& root, bool canonical, std::set<std::string>& seen,
+                            std::set<std::string>& changed_groups) {
   std::error_code ec;
-  fs::recursive_directory_iterator it(record_dir_, fs::directory_options::skip_permission_denied, ec);
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
   if (ec) {
-    log_.once("record_dir:" + ec.message(), "cannot scan " + record_dir_.string() + ": " + ec.message());
+    // The canonical folder appears with the first merge: its absence is not news.
+    if (!canonical || ec != std::errc::no_such_file_or_directory)
+      log_.once("scan:" + root.string() + ec.message(), "cannot scan " + root.string() + ": " + ec.message());
+    return;
   }
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     // Layout: <user>/<YYYY>/<MM>/<DD>/<file>; deeper folders are not ours.
@@ -259,17 +177,27 @@ void RecordIndex::scan(std::int64_t now_ns) {
     if (!it->is_regular_file(ec) || it->is_symlink(ec) || it.depth() != 4) continue;
     const fs::path& path = it->path();
     const auto name = split_name(path.filename().string());
-    if (!name) continue;
+    if (!name || (canonical && !name->node.empty())) continue;
     const std::string key = path.string();
     seen.insert(key);
-    const std::string group_key = (path.parent_path() / name->stem).string();
+    // The same key in both trees: the canonical record beside the parts it was merged from.
+    const std::string group_key = (path.parent_path().lexically_relative(root) / name->stem).string();
     Group& group = groups_[group_key];
-    if (name->node.empty())
+    if (canonical)
+      group.canonical = path;
+    else if (name->node.empty())
       group.main = path;
     else
       group.partials[name->node] = path;
     if (refresh(path, files_[key])) changed_groups.insert(group_key);
   }
+}
+
+void RecordIndex::scan(std::int64_t now_ns) {
+  std::set<std::string> seen;
+  std::set<std::string> changed_groups;
+  scan_tree(record_dir_, false, seen, changed_groups);
+  scan_tree(canonical_dir_, true, seen, changed_groups);
   // Files that vanished.
   for (auto file = files_.begin(); file != files_.end();) {
     if (seen.count(file->first)) {
@@ -281,9 +209,10 @@ void RecordIndex::scan(std::int64_t now_ns) {
   for (auto group = groups_.begin(); group != groups_.end();) {
     Group& g = group->second;
     if (!g.main.empty() && !seen.count(g.main.string())) g.main.clear();
+    if (!g.canonical.empty() && !seen.count(g.canonical.string())) g.canonical.clear();
     for (auto part = g.partials.begin(); part != g.partials.end();)
       part = seen.count(part->second.string()) ? std::next(part) : g.partials.erase(part);
-    if (g.main.empty() && g.partials.empty()) {
+    if (g.main.empty() && g.partials.empty() && g.canonical.empty()) {
       steps_.erase(group->first);
       step_submit_.erase(group->first);
       group = groups_.erase(group);
@@ -297,21 +226,29 @@ void RecordIndex::scan(std::int64_t now_ns) {
 }
 
 void RecordIndex::merge_group(const std::string& group_key, Group& group, std::int64_t now_ns) {
-  const FileState* main = group.main.empty() ? nullptr : &files_[group.main.string()];
-  if (main && !main->readable) main = nullptr;
-  std::vector<std::pair<std::string, const FileState*>> partials;
-  for (const auto& [node, path] : group.partials) {
+  auto readable = [&](const fs::path& path) -> const FileState* {
+    if (path.empty()) return nullptr;
     const FileState& state = files_[path.string()];
-    if (state.readable) partials.emplace_back(node, &state);
-  }
-  if (!main && partials.empty()) {
+    return state.readable ? &state : nullptr;
+  };
+  const FileState* main = readable(group.main);
+  const FileState* canonical = readable(group.canonical);
+  std::vector<std::pair<std::string, const FileState*>> partials;
+  for (const auto& [node, path] : group.partials)
+    if (const FileState* state = readable(path)) partials.emplace_back(node, state);
+  if (!main && partials.empty() && !canonical) {
     steps_.erase(group_key);
     step_submit_.erase(group_key);
     return;
   }
-  // The owner of the step: the rank-0 record's owner, else the first partial's.
-  const uid_t owner = main ? main->owner : partials.front().second->owner;
-  const record::JobRecord& base = main ? *main->record : *partials.front().second->record;
+  // The owner of the step: the rank-0 record's owner, else the first partial's; when only the
+  // canonical record is left (the users' files were deleted), the user folder it mirrors.
+  const std::string user = main                ? user_name(main->owner)
+                           : !partials.empty() ? user_name(partials.front().second->owner)
+                                               : fs::path(group_key).begin()->string();
+  const record::JobRecord& base = main               ? *main->record
+                                  : !partials.empty() ? *partials.front().second->record
+                                                      : *canonical->record;
 
   std::set<std::string> reported;
   for (const auto& node : base.nodes) reported.insert(node.node);
@@ -323,60 +260,57 @@ void RecordIndex::merge_group(const std::string& group_key, Group& group, std::i
   // Without MPI ranks, the node count tells how many partials to wait for.
   const bool count_short = expected.empty() && base.job.node_count > reported.size();
 
-  std::set<std::string> new_partials;
-  for (const auto& [node, path] : group.partials)
-  {
-    const FileState& state = files_[path.string()];
-    if (!state.readable || group.merged_partials.count(path.string())) continue;
-    // Merged before (e.g. by an earlier run of the daemon): the canonical record already has
-    // this node's row and is newer than the partial.
-    const bool in_main = main && main->mtime_ns >= state.mtime_ns &&
-                         std::any_of(main->record->nodes.begin(), main->record->nodes.end(),
-                                     [&](const record::NodeRow& row) { return row.node == node; });
-    if (in_main)
-      group.merged_partials.insert(path.string());
-    else
-      new_partials.insert(path.string());
-  }
+  // An input is in the canonical record when this run merged it, or when the canonical record
+  // (of an earlier run of the daemon) is newer and holds its node row or the MPI part.
+  auto merged_before = [&](const fs::path& path, const FileState& input, const std::string& node) {
+    if (group.merged_inputs.count(path.string())) return true;
+    if (!canonical || canonical->mtime_ns < input.mtime_ns) return false;
+    const auto& rows = canonical->record->nodes;
+    const bool held = node.empty() ? canonical->record->has_mpi
+                                   : std::any_of(rows.begin(), rows.end(),
+                                                 [&](const record::NodeRow& row) { return row.node == node; });
+    if (held) group.merged_inputs.insert(path.string());
+    return held;
+  };
+  bool fresh_partials = false;
+  for (const auto& [node, state] : partials)
+    if (!merged_before(group.partials[node], *state, node)) fresh_partials = true;
+  const bool fresh_main = main && !merged_before(group.main, *main, "");
 
-  StepSummary step;
-  const record::JobRecord* shown = &base;
-  record::JobRecord merged;
   const bool incomplete = !missing.empty() || count_short;
   std::int64_t newest = 0;
   for (const auto& [node, state] : partials) newest = std::max(newest, state->mtime_ns);
   if (main) newest = std::max(newest, main->mtime_ns);
   const bool timed_out = now_ns - newest >= merge_timeout_ns_;
-  // A canonical record already flagged by an earlier merge (this run or a previous one).
-  const bool flagged = main && main->record->job.partial_reason.find("missing node partials") != std::string::npos;
   bool due = false;
-  if (!new_partials.empty() || (!main && group.merged_partials.empty()))
+  if (fresh_partials || (fresh_main && canonical))  // new parts, or rank 0 after the partials
     due = !incomplete || timed_out;
-  else
-    due = incomplete && timed_out && !group.merged && !flagged;
+  else if (fresh_main)  // rank 0 alone: merged (flagged) only when nodes are missing
+    due = incomplete && timed_out && !group.merged;
+
+  StepSummary step;
   if (due) {
     std::vector<record::JobRecord> parts;
     if (main) parts.push_back(*main->record);
     for (const auto& [node, state] : partials) parts.push_back(*state->record);
-    merged = store::merge(parts);
-    if (!missing.empty() || count_short) {
-      merged.job.partial = true;
+    auto merged = std::make_shared<record::JobRecord>(store::merge(parts));
+    if (incomplete) {
+      merged->job.partial = true;
       const std::string what = missing.empty()
                                    ? std::to_string(reported.size()) + " of " +
                                          std::to_string(base.job.node_count) + " nodes reported"
                                    : "missing node partials: " + join(missing);
-      merged.job.partial_reason =
-          merged.job.partial_reason.empty() ? what : merged.job.partial_reason + "; " + what;
+      merged->job.partial_reason =
+          merged->job.partial_reason.empty() ? what : merged->job.partial_reason + "; " + what;
     }
+    merged->diagnosis = diagnosis_to_store(*merged, diagnosis_, now_ns);
     ++stats_.merges;
-    const fs::path target = group.main.empty() ? fs::path(group_key + ".h5") : group.main;
-    // Written as the record's owner, so whose record it is does not change and no root-side
-    // path operation happens in the user's folder.
-    if (const std::string error = write_as_owner(record_dir_, target, merged, owner); !error.empty()) {
-      log_.once("merge:" + target.string(), "cannot write merged record " + target.string() + ": " + error);
-    } else {
+    // The head's own folder: the users' files stay exactly as their writers left them.
+    const fs::path target = canonical_dir_ / (group_key + ".h5");
+    try {
+      store::write_record(target, *merged);
       ++stats_.merge_writes;
-      group.main = target;
+      group.canonical = target;
       FileState& state = files_[target.string()];
       struct stat info{};
       if (::lstat(target.c_str(), &info) == 0) {
@@ -385,21 +319,25 @@ void RecordIndex::merge_group(const std::string& group_key, Group& group, std::i
         state.owner = info.st_uid;
       }
       state.readable = true;
-      state.record = std::make_shared<const record::JobRecord>(merged);
+      state.record = merged;
+    } catch (const std::exception& error) {
+      log_.once("merge:" + target.string(), "cannot write merged record " + target.string() + ": " + error.what());
     }
-    for (const auto& [node, state] : partials) group.merged_partials.insert(group.partials[node].string());
-    group.merged = true;
-    shown = &merged;
-    step.merge_state = "merged";
-  } else if (!group.merged_partials.empty() || group.merged || flagged) {
-    step.merge_state = "merged";
-    if (main) shown = main->record.get();
-  } else {
-    step.merge_state = partials.empty() && missing.empty() && !count_short ? "single" : "pending";
+    if (main) group.merged_inputs.insert(group.main.string());
+    for (const auto& [node, state] : partials) group.merged_inputs.insert(group.partials[node].string());
+    group.merged = merged;
   }
+  // This run's merge (kept in memory even when its file could not be written), else the
+  // canonical record on disk, else the parts as they are.
+  const FileState* on_disk = readable(group.canonical);
+  const record::JobRecord* shown = group.merged ? group.merged.get() : on_disk ? on_disk->record.get() : &base;
+  if (group.merged || on_disk)
+    step.merge_state = "merged";
+  else
+    step.merge_state = partials.empty() && !incomplete ? "single" : "pending";
 
   step.key = shown->job.key;
-  step.path = group.main.empty() ? "" : group.main.string();
+  step.path = on_disk ? group.canonical.string() : group.main.string();
   step.start_ns = shown->job.start_ns;
   step.end_ns = shown->job.end_ns;
   step.exit_status_known = shown->job.exit_status_known;
@@ -411,7 +349,7 @@ void RecordIndex::merge_group(const std::string& group_key, Group& group, std::i
   step.summary = summary_json(*shown);
   step.diagnosis = step_diagnosis(*shown, diagnosis_);
   steps_[group_key] = std::move(step);
-  step_users_[group_key] = user_name(owner);
+  step_users_[group_key] = user;
   step_info_[group_key] = shown->job;
 }
 

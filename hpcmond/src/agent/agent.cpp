@@ -59,6 +59,7 @@ NodeIdentity identify_node() {
 
 constexpr std::size_t kMaxSteps = 4096;            // a flood of step_start lines cannot grow memory without end
 constexpr std::size_t kMaxLiveSamples = 4096;      // per push message
+constexpr std::size_t kMaxLiveRankTables = 256;    // ranks per step whose MPI tables are pushed
 constexpr std::int64_t kFinishedKeepNs = 600'000'000'000;  // a late step_end still updates the partial
 // How long a killed step's partial waits for slurmctld to say why (a job's OUT_OF_MEMORY or a
 // step-only scancel leave the job RUNNING for a moment: asked again every half second).
@@ -457,7 +458,8 @@ struct Agent::Impl {
       }
       live_mpi.push_back({{"cluster", step.meta().cluster}, {"job", step.meta().job}, {"step", id.step},
                           {"t_ns", t}, {"ranks", step.live_ranks.size()}, {"mpi_calls", calls},
-                          {"mpi_time_s", mpi_s}, {"finalized", finalized}});
+                          {"mpi_time_s", mpi_s}, {"finalized", finalized},
+                          {"rank_tables", live_rank_tables(step.live_ranks, kMaxLiveRankTables)}});
     }
   }
 

@@ -151,4 +151,32 @@ std::size_t add_killed_ranks(record::JobRecord& rec, const std::vector<live::Sna
   return added;
 }
 
+nlohmann::json live_rank_tables(const std::vector<live::Snapshot>& ranks, std::size_t max_ranks) {
+  using nlohmann::json;
+  json out = json::array();
+  for (const auto& s : ranks) {
+    if (out.size() >= max_ranks) break;
+    json functions = json::array();
+    for (const auto& f : s.functions) {
+      json hist = json::array();
+      for (std::size_t b = 0; b < f.size_hist.size(); ++b)
+        if (f.size_hist[b]) hist.push_back({b, f.size_hist[b]});
+      functions.push_back({{"name", f.name}, {"calls", f.calls}, {"bytes", f.bytes}, {"errors", f.errors},
+                           {"total_s", f.total_s}, {"min_s", f.min_s}, {"max_s", f.max_s}, {"size_hist", hist}});
+    }
+    json traffic = json::array();
+    for (const auto& t : s.traffic) traffic.push_back({t.world, t.peer, t.messages, t.bytes});
+    json row = {{"rank", s.rank}, {"node", s.node}, {"state", live::state_name(s.state)},
+                {"world_size", s.world_size}, {"start_ns", s.start_ns}, {"updated_ns", s.updated_ns},
+                {"end_ns", s.end_ns}, {"mpi_s", s.mpi_s}, {"functions", functions}, {"traffic", traffic}};
+    if (!s.series.empty()) {
+      row["user_cpu_s"] = s.series.back().user_cpu_s;
+      row["sys_cpu_s"] = s.series.back().sys_cpu_s;
+      row["rss_bytes"] = s.series.back().rss_bytes;
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 }  // namespace hpcmon::agent

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "hpcmon/live_table.hpp"
 #include "hpcmon/record.hpp"
 
@@ -34,6 +36,11 @@ LiveRead read_step_live_tables(const std::string& run_dir, uid_t uid, const std:
 // counters), source "live". rank_count becomes the world size. Finalized ranks are left to
 // rank 0's record. `dead_by_ns` (the step's end): when the tables counted calls after the
 // sampler's last point, one more point there carries the totals. Returns the ranks added.
+// The ranks' MPI tables as the head's live diagnosis reads them (samples.mpi[].rank_tables,
+// docs/api.md): per rank its identity, times, CPU and resident size at the sampler's last
+// point, MPI functions (with their sparse size histograms) and traffic; the first `max_ranks`.
+nlohmann::json live_rank_tables(const std::vector<live::Snapshot>& ranks, std::size_t max_ranks);
+
 std::size_t add_killed_ranks(record::JobRecord& rec, const std::vector<live::Snapshot>& ranks, std::int64_t dead_by_ns);
 
 }  // namespace hpcmon::agent

@@ -1,7 +1,7 @@
 // One job from its records (GET api/v1/jobs/{id}/record): allocation and efficiency, time in
 // MPI against compute per rank (sorted so imbalance shows), top MPI functions, message sizes,
 // rank-to-rank traffic, counters, memory per rank over time, warnings and findings. A running
-// job also follows the agents' live pushes (api/v1/agents).
+// job also follows the agents' live pushes (api/v1/agents) and its live findings.
 import * as api from "../api.js";
 import { bars, joinSeries, timeSeries } from "../charts.js";
 import { card, el, fragment, noData, section, table } from "../dom.js";
@@ -151,14 +151,28 @@ function findingsList(step) {
   const list = (diagnosis && diagnosis.findings) || (step.summary && step.summary.findings) || (step.record && step.record.findings) || null;
   if (!Array.isArray(list)) return null;
   if (!list.length) return section("Diagnosis", noData("No findings"));
-  return section("Diagnosis", el("ul", { class: "findings", "data-testid": "findings" }, list.map((f) =>
-    typeof f === "string" ? el("li", { text: f }) : el("li", { class: `finding ${f.severity || ""}` },
-      el("strong", { text: f.title || f.name || f.rule || f.id || "finding" }), " ",
-      el("span", { class: "muted", text: [f.severity, f.rule].filter(Boolean).join(", ") }), " ",
-      el("span", { text: f.message || f.detail || f.description || "" }),
-      Array.isArray(f.ranks) && f.ranks.length ? el("div", { text: `ranks ${f.ranks.join(", ")}` }) : null,
-      Array.isArray(f.evidence) && f.evidence.length ? el("ul", {}, f.evidence.map((line) => el("li", { text: line }))) : null,
-      f.advice || f.suggestion ? el("div", { class: "muted", text: f.advice || f.suggestion }) : null))));
+  return section("Diagnosis", el("ul", { class: "findings", "data-testid": "findings" }, list.map(findingItem)));
+}
+
+function findingItem(f) {
+  return typeof f === "string" ? el("li", { text: f }) : el("li", { class: `finding ${f.severity || ""}`, dataset: { rule: f.rule || "" } },
+    el("strong", { text: f.title || f.name || f.rule || f.id || "finding" }), " ",
+    el("span", { class: "muted", text: [f.severity, f.rule].filter(Boolean).join(", ") }), " ",
+    el("span", { text: f.message || f.detail || f.description || "" }),
+    Array.isArray(f.ranks) && f.ranks.length ? el("div", { text: `ranks ${f.ranks.join(", ")}` }) : null,
+    Array.isArray(f.evidence) && f.evidence.length ? el("ul", {}, f.evidence.map((line) => el("li", { text: line }))) : null,
+    f.advice || f.suggestion ? el("div", { class: "muted", text: f.advice || f.suggestion }) : null);
+}
+
+// Findings of the running steps, evaluated by the head from the agents' pushes
+// (live_diagnosis in GET api/v1/jobs/{id}; docs/diagnosis.md, "Live findings").
+function liveFindings(box, live) {
+  if (!live || !Array.isArray(live.steps)) { box.replaceChildren(); return; }
+  const items = [];
+  for (const step of live.steps)
+    for (const f of step.findings || []) items.push(findingItem({ ...f, title: `step ${step.step}: ${f.title || f.rule}` }));
+  box.replaceChildren(el("h3", { text: `Live findings (evaluated ${formatTime(live.evaluated_ns / 1e6)})` }),
+    items.length ? el("ul", { class: "findings", "data-testid": "live-findings" }, items) : noData("No finding so far"));
 }
 
 function stepSection(step) {
@@ -201,7 +215,8 @@ function liveSection(ctx, job) {
   const box = el("section", { class: "panel", "data-testid": "live" }, el("h2", { text: "Live (agents' pushes)" }));
   const now = el("div");
   const chart = el("div", { class: "chart" });
-  box.append(now, chart);
+  const findings = el("div", { "data-testid": "live-diagnosis" });
+  box.append(now, findings, chart);
   const history = new Map();  // "node/step" -> {xs, rss, cpu}
   let plot = null;
   const poll = async () => {
@@ -226,7 +241,7 @@ function liveSection(ctx, job) {
       plot = timeSeries(chart, { title: "RSS per node and step, since this page opened", xs: data2[0], series: list.map(([k], i) => ({ label: k, values: data2[i + 1] })), format: (v) => formatBytes(v), height: 180 });
     }
   };
-  return { box, poll };
+  return { box, poll, showFindings: (live) => liveFindings(findings, live) };
 }
 
 export async function jobPage(ctx, id) {
@@ -242,9 +257,11 @@ export async function jobPage(ctx, id) {
     const live = liveSection(ctx, data);
     ctx.main.append(live.box);
     await live.poll();
+    live.showFindings(data.live_diagnosis);
     ctx.every(2, async () => {
       await live.poll();
       const fresh = await api.get(`jobs/${encodeURIComponent(id)}`);
+      live.showFindings(fresh.live_diagnosis);
       if (!ACTIVE.has(fresh.state) || (fresh.steps || []).length !== (data.steps || []).length) window.dispatchEvent(new HashChangeEvent("hashchange"));
     });
   }

@@ -1,5 +1,6 @@
-// What node agents push (POST /api/v1/agent/push, docs/api.md): the latest node readings and
-// step readings per node, kept in memory, each (node, instance, seq) stored at most once.
+// What node agents push (POST /api/v1/agent/push, docs/api.md): the latest node readings,
+// step readings and steps' MPI progress (with the ranks' live tables) per node, kept in
+// memory, each (node, instance, seq) stored at most once.
 // A "record ready" notice asks the record scan to run now.
 // Never: trusts the user or path of a notice (the scan reads files and their owners itself).
 #pragma once
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -33,6 +35,9 @@ class AgentStore {
   std::size_t step_count() const;
   // Per node: the agent's last node reading, its time and the running steps' last readings.
   nlohmann::json live() const;
+  // The latest MPI entry (samples.mpi[]) of every running step on every node, each with
+  // "node" set to the pushing agent's node.
+  std::vector<nlohmann::json> live_mpi() const;
   std::uint64_t stored() const;
   std::uint64_t duplicates() const;
 
@@ -42,6 +47,7 @@ class AgentStore {
     std::set<std::uint64_t> above;  // stored seqs beyond `contiguous`
     nlohmann::json last_node;       // latest node reading
     std::map<std::string, nlohmann::json> steps;  // "job.step" -> latest reading
+    std::map<std::string, nlohmann::json> mpi;    // "job.step" -> latest MPI entry
     std::int64_t last_push_ns = 0;
     std::int64_t heard_ns = 0;                     // the head's clock at the last push
     std::map<std::string, std::int64_t> step_heard;  // "job.step" -> heard_ns of its reading

@@ -28,6 +28,7 @@ class DbMonitor;  // hpcmon/dbhealth/db_monitor.hpp
 namespace hpcmon::head {
 
 class Alerting;  // api_alerts.hpp
+class LiveDiagnosis;  // live_diagnosis.hpp
 class SchedulerCollector;  // scheduler_stats.hpp
 
 // What the Slurm collector offers the API (null when Slurm is not reachable).
@@ -56,6 +57,7 @@ struct Services {
   const std::atomic<std::uint64_t>* requests = nullptr;
   history::Store* history = nullptr;  // null: history.enabled is false (api_history.hpp)
   Alerting* alerting = nullptr;  // null: alerting.enabled is false
+  const LiveDiagnosis* live = nullptr;  // null: diagnosis.live_interval_s is 0 (live_diagnosis.hpp)
   const SchedulerCollector* scheduler = nullptr;  // null: no Slurm, or scheduler.enabled is false
   const dbhealth::DbMonitor* db = nullptr;  // null: accounting_db.enabled is false (db_connections.hpp)
 };

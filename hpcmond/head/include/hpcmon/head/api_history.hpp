@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -51,7 +52,7 @@ class HistoryFeeder {
   void loop();
   const Services& services_;
   Log& log_;
-  std::string record_dir_;
+  std::vector<std::string> record_dirs_;  // hpc.record_dir and the canonical records' folder
   double record_retention_days_;
   double slurm_interval_s_;
   std::int64_t last_system_ns_ = 0, last_slurm_ns_ = 0, last_retention_ns_ = 0;

@@ -2,9 +2,11 @@
 // records (<stem>.h5) and node partials (<stem>.<node>.part.h5), merges each step's parts
 // into the canonical record once every expected node reported (or after the merge timeout,
 // flagging the missing nodes), and keeps an index of job summaries.
-// Owns: the canonical merge (the daemon is its one owner), the job index.
-// Never: trusts the user named inside a record (the user is the file's owner), follows
-// symlinks, reads a file twice that did not change, or logs a bad file more than once.
+// Owns: the canonical merge (the daemon is its one owner) and its folder
+// (history.canonical_record_dir, same <user>/<YYYY>/<MM>/<DD>/<key>.h5 layout), the job index.
+// Never: writes into hpc.record_dir (users' files are immutable after their rename), trusts
+// the user named inside a record (the user is the file's owner), follows symlinks, reads a
+// file twice that did not change, or logs a bad file more than once.
 #pragma once
 
 #include <sys/types.h>
@@ -29,7 +31,7 @@ namespace hpcmon::head {
 
 struct StepSummary {
   record::RecordKey key;
-  std::string path;               // the canonical (or rank-0) record
+  std::string path;               // the canonical record when there is one, else the rank-0 record
   std::int64_t start_ns = 0, end_ns = 0;
   bool exit_status_known = false;
   std::int32_t exit_status = 0;
@@ -64,8 +66,9 @@ using SubmitTimes = std::map<std::pair<std::string, std::string>, std::int64_t>;
 
 class RecordIndex {
  public:
-  RecordIndex(std::filesystem::path record_dir, double merge_timeout_s, Log& log,
-              config::Diagnosis diagnosis = {});
+  // `canonical_dir`: where merged records are written (canonical_record_dir(config)).
+  RecordIndex(std::filesystem::path record_dir, std::filesystem::path canonical_dir,
+              double merge_timeout_s, Log& log, config::Diagnosis diagnosis = {});
   // One pass: reads new or changed files, merges what is due. `now_ns` drives the timeout.
   void scan(std::int64_t now_ns);
   // Newest first (by start).
@@ -84,22 +87,26 @@ class RecordIndex {
     std::shared_ptr<const record::JobRecord> record;
   };
   struct Group {
-    std::filesystem::path main;                       // <stem>.h5
+    std::filesystem::path main;                       // <stem>.h5 (rank 0's)
+    std::filesystem::path canonical;                  // the head's merged <stem>.h5
     std::map<std::string, std::filesystem::path> partials;  // node -> path
-    std::set<std::string> merged_partials;            // partial paths already merged in
-    bool merged = false;                              // merged (possibly flagged) by this run
+    std::set<std::string> merged_inputs;              // rank-0 and partial paths merged in
+    std::shared_ptr<const record::JobRecord> merged;  // this run's latest merge
   };
   bool refresh(const std::filesystem::path& path, FileState& state);
-  void merge_group(const std::string& stem_path, Group& group, std::int64_t now_ns);
+  void scan_tree(const std::filesystem::path& root, bool canonical, std::set<std::string>& seen,
+                 std::set<std::string>& changed_groups);
+  void merge_group(const std::string& group_key, Group& group, std::int64_t now_ns);
   void rebuild_index();
 
   std::filesystem::path record_dir_;
+  std::filesystem::path canonical_dir_;
   std::int64_t merge_timeout_ns_;
   Log& log_;
   config::Diagnosis diagnosis_;  // thresholds of each step's diagnosis
   std::map<std::string, FileState> files_;
-  std::map<std::string, Group> groups_;  // dir/stem -> parts
-  std::map<std::string, StepSummary> steps_;  // dir/stem -> summary
+  std::map<std::string, Group> groups_;  // <user>/<YYYY>/<MM>/<DD>/<stem> -> parts
+  std::map<std::string, StepSummary> steps_;  // group key -> summary
   std::map<std::string, std::string> step_users_;
   std::map<std::string, record::JobInfo> step_info_;
   std::map<std::string, std::int64_t> step_submit_;  // dir/stem -> Slurm's submit time
@@ -111,5 +118,11 @@ class RecordIndex {
 };
 
 std::string user_name(uid_t uid);
+
+// history.canonical_record_dir, or "canonical-records" beside history.path when empty.
+std::filesystem::path canonical_record_dir(const config::Config& config);
+// Empty when the canonical folder may be used, else why not (it lies inside hpc.record_dir,
+// whose files the head must never change, or holds it).
+std::string canonical_dir_problem(const config::Config& config);
 
 }  // namespace hpcmon::head
