@@ -32,6 +32,7 @@ srun_pid=""
 cleanup() {
   local rc=$?
   [[ -n "$srun_pid" ]] && kill "$srun_pid" 2>/dev/null || true
+  stop_agent  # before the head it pushes to
   kill "$head_pid" 2>/dev/null || true
   wait "$head_pid" 2>/dev/null || true
   (exit $rc)
