@@ -5,7 +5,6 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "json_model.hpp"
-#include "hpcmon/memprof_record.hpp"
 #include "report_diagnosis.hpp"
 #include "text_escape.hpp"
 
@@ -125,7 +124,6 @@ void add_report(CLI::App& app, Action& run) {
         std::cout << "Diagnosis (docs/diagnosis.md; " << origin
                   << (rec.diagnosis.present && !*reanalyse ? " at " + rfc3339(rec.diagnosis.analysed_ns) : "")
                   << "):\n" << diagnosis::to_text(analysis);
-        std::cout << mem::render_memory_section(mem::read_memory_group(*file));  // only when profiled
       }
       return kExitOk;
     };
