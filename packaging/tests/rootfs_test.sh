@@ -69,6 +69,7 @@ check_dir /var/lib/hpcmon 0:0 755
 check_dir /var/lib/hpcmon/records 0:0 755
 check_dir /var/lib/hpcmon/head "$uid:$gid" 750
 check_dir /var/lib/hpcmon/history "$uid:$gid" 750
+check_dir /var/lib/hpcmon/canonical-records "$uid:$gid" 750
 
 libdir=/usr/lib/x86_64-linux-gnu
 files=(/usr/sbin/hpcmond /usr/bin/hpcmon /usr/bin/hpcmon-config /usr/bin/hpcmon-sample
