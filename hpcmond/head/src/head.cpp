@@ -12,6 +12,7 @@
 #include "hpcmon/head/api_alerts.hpp"
 #include "hpcmon/head/api_history.hpp"
 #include "hpcmon/head/live_diagnosis.hpp"
+#include "hpcmon/head/db_slowlog_collector.hpp"
 #include "hpcmon/head/db_connections.hpp"
 #include "hpcmon/dbhealth/db_monitor.hpp"
 #include "hpcmon/head/params.hpp"
@@ -168,6 +169,11 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   services.alerting = alerting.get();
   Router router;
   register_routes(router, services);
+  // The accounting database's slow log, followed and analysed on a thread of its own
+  // (db_slowlog_collector.hpp); GET /api/v1/db shows it beside the connection health.
+  const std::unique_ptr<SlowLogCollector> slowlog =
+      start_slowlog_collector(config.accounting_db, services.cluster, history_store.get(), log);
+  register_db_routes(router, slowlog.get(), services.db);
   register_db_connection_routes(router, db_monitor.get());
   register_static_routes(router, config.api.webui_dir.empty() ? default_webui_dir()
                                                                : std::filesystem::path(config.api.webui_dir));

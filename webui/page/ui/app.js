@@ -9,6 +9,7 @@ import { nodesPage, nodePage } from "./pages/nodes.js";
 import { jobsPage } from "./pages/jobs.js";
 import { jobPage } from "./pages/job.js";
 import { alertsPage } from "./pages/alerts.js";
+import { databasePage } from "./database.js";
 import { schedulerPage } from "./scheduler.js";
 
 const main = document.getElementById("main");
@@ -76,6 +77,7 @@ async function route() {
     else if (page === "jobs" && parts[1]) await jobPage(ctx, parts[1]);
     else if (page === "jobs") await jobsPage(ctx);
     else if (page === "alerts") await alertsPage(ctx);
+    else if (page === "database") await databasePage(ctx);
     else if (page === "scheduler") await schedulerPage(ctx);
     else main.append(el("p", { text: "Unknown page." }));
   } catch (error) {
