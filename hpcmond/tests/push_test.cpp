@@ -76,6 +76,23 @@ TEST(Spool, SurvivesARestartAndNeverReusesASequenceNumber) {
   fs::remove_all(dir.parent_path());
 }
 
+TEST(Spool, ASecondAgentOnTheSameFolderIsRefusedUntilTheFirstIsGone) {
+  const fs::path dir = make_temp_dir("spool") / "s";
+  {
+    Spool first(dir, 1 << 20);
+    try {
+      Spool second(dir, 1 << 20);
+      ADD_FAILURE() << "a second spool on the same folder was accepted";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("in use by another hpcmond --agent"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(first.append("samples", [](std::uint64_t seq) { return body_of_size(seq, 100); }), 1u);
+  }
+  Spool after(dir, 1 << 20);  // the lock went with the first agent
+  EXPECT_EQ(seqs(after), (std::vector<std::uint64_t>{1}));
+  fs::remove_all(dir.parent_path());
+}
+
 // A stand-in for the head's agent listener: stores each POST body, answers 200.
 class Receiver {
  public:

@@ -1,6 +1,7 @@
 #include "hpcmon/agent/spool.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,6 +74,14 @@ Spool::Spool(fs::path dir, std::uint64_t max_bytes) : dir_(std::move(dir)), max_
   if (::lstat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077))
     throw std::runtime_error(dir_.string() + ": the spool must be a folder of uid " + std::to_string(::geteuid()) +
                              " with mode 0700");
+  lock_fd_ = ::open((dir_ / "lock").c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) throw std::runtime_error(dir_.string() + "/lock: " + std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int e = errno;
+    ::close(lock_fd_);
+    throw std::runtime_error(dir_.string() + (e == EWOULDBLOCK ? ": in use by another hpcmond --agent (give each agent its own agent.spool_dir)"
+                                                               : ": lock: " + std::string(std::strerror(e))));
+  }
   instance_ = read_text(dir_ / "instance");
   instance_.erase(std::remove(instance_.begin(), instance_.end(), '\n'), instance_.end());
   if (instance_.size() != 16 || instance_.find_first_not_of("0123456789abcdef") != std::string::npos) {
@@ -100,6 +109,8 @@ Spool::Spool(fs::path dir, std::uint64_t max_bytes) : dir_(std::move(dir)), max_
   }
   std::sort(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
 }
+
+Spool::~Spool() { ::close(lock_fd_); }  // releases the flock
 
 fs::path Spool::file_of(const SpoolEntry& e) const {
   char name[32];

@@ -25,7 +25,12 @@ struct SpoolEntry {
 class Spool {
  public:
   // Creates the folder when missing; keeps what an earlier agent left. Throws std::runtime_error.
+  // One agent per spool: a second one on the same folder is refused (it would reuse sequence
+  // numbers and temporary names).
   Spool(std::filesystem::path dir, std::uint64_t max_bytes);
+  ~Spool();
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
 
   const std::string& instance() const { return instance_; }
   // Stores one message; `make_body(seq)` returns its JSON text for the sequence number it gets.
@@ -50,6 +55,7 @@ class Spool {
   std::filesystem::path file_of(const SpoolEntry& e) const;
 
   std::filesystem::path dir_;
+  int lock_fd_ = -1;  // flock'ed for the spool's lifetime
   std::uint64_t max_bytes_;
   std::string instance_;
   std::uint64_t next_seq_ = 1;
