@@ -116,13 +116,13 @@ echo "running job $running_job: compute bursts and pauses for 10 minutes"
 
 mpi_job="$(scontrol -o show job | sed -nE 's/^JobId=([0-9]+) .*JobName=heat1d .*/\1/p' | tail -1)"
 echo
-echo "== The head merges rank 0's MPI record with the node agent's partial =="
+echo "== The head merges rank 0's MPI record with the node agent's partial into its own canonical record =="
 for _ in $(seq 300); do
   answer="$(curl -sf "http://127.0.0.1:$port/api/v1/jobs/$mpi_job" || true)"
   [[ "$answer" =~ \"merge\":\ *\"merged\" ]] && break
   sleep 0.1
 done
-record="$(find "$demo/records" -name "*.$mpi_job.0.r0.0.h5" | head -1)"
+record="$(find "$demo/canonical-records" "$demo/records" -name "*.$mpi_job.0.r0.0.h5" 2>/dev/null | head -1)"
 "$build/bin/hpcmon" report "$record"
 
 echo
