@@ -4,6 +4,8 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "hpcmon/trace.hpp"
+#include "hpcmon/trace_analysis.hpp"
 #include "json_model.hpp"
 #include "report_diagnosis.hpp"
 #include "text_escape.hpp"
@@ -118,12 +120,16 @@ void add_report(CLI::App& app, Action& run) {
         out["diagnosis"] = diagnosis::to_json(analysis);
         out["diagnosis"]["origin"] = origin;
         if (rec.diagnosis.present) out["diagnosis"]["analysed"] = rfc3339(rec.diagnosis.analysed_ns);
+        if (const store::TraceReader trace(*file); trace.info().present)
+          out["trace"] = store::trace_summary_json(store::summarize_trace(trace));
         std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       } else {
         print_text(std::cout, rec, summary);
         std::cout << "Diagnosis (docs/diagnosis.md; " << origin
                   << (rec.diagnosis.present && !*reanalyse ? " at " + rfc3339(rec.diagnosis.analysed_ns) : "")
                   << "):\n" << diagnosis::to_text(analysis);
+        if (const store::TraceReader trace(*file); trace.info().present)
+          std::cout << "\n" << store::trace_report_section(store::summarize_trace(trace));
       }
       return kExitOk;
     };

@@ -8,8 +8,8 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "hpcmon/trace.hpp"
+#include "hpcmon/trace_analysis.hpp"
 #include "text_escape.hpp"
-#include "trace_analysis.hpp"
 #include "trace_export.hpp"
 
 namespace hpcmon::cli {
@@ -65,9 +65,9 @@ void add_trace(CLI::App& app, Action& run) {
         std::cerr << "hpcmon: " << escape_terminal(*sfile) << ": no trace in this record (run with HPCMON_MPI_TRACE=1)\n";
         return kExitUsage;
       }
-      const TraceSummary s = summarize_trace(reader);
-      if (*json) std::cout << trace_summary_json(s).dump(2) << "\n";
-      else std::cout << trace_summary_text(s);
+      const store::TraceSummary s = store::summarize_trace(reader);
+      if (*json) std::cout << store::trace_summary_json(s).dump(2) << "\n";
+      else std::cout << store::trace_summary_text(s);
       return kExitOk;
     };
   });

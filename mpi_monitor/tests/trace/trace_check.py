@@ -12,7 +12,8 @@ Usage: trace_check.py MPIEXEC PROGRAM CASE
   off    tracing off: no /trace group; the clock columns are still written
   summary 4 ranks with planted waits (rank 0 starts sending 300 ms late, rank 3 reaches the
          barrier 600 ms after the start, 300 ms after the others): `hpcmon trace summary --json` has exact call counts and
-         histograms, 40 matched messages, and the planted waits as the heaviest edges
+         histograms, 40 matched messages, and the planted waits as the heaviest edges; `hpcmon
+         report` shows them in its Trace section and its --json "trace" equals the summary
          extra argument: HPCMON
   export 4 ranks, then `hpcmon trace export` to Chrome JSON (checked by chrome_check.py: one
          slice per event, one flow per message) and to OTLP JSON (decoded by OpenTelemetry's
@@ -236,6 +237,8 @@ def case_export(mpiexec, program, hpcmon, node, otlp_check):
         p = subprocess.run([hpcmon, "trace", "export", plain, "--format", "chrome"], env=env, capture_output=True,
                            text=True, timeout=60)
         check(p.returncode == 1 and "no trace" in p.stderr, f"export of an untraced record: {p.returncode} {p.stderr}")
+        p = subprocess.run([hpcmon, "report", plain], env=env, capture_output=True, text=True, timeout=60)
+        check(p.returncode == 0 and "Trace (" not in p.stdout, f"report of an untraced record: {p.returncode} {p.stderr}")
 
 
 def case_summary(mpiexec, program, hpcmon):
@@ -268,6 +271,15 @@ def case_summary(mpiexec, program, hpcmon):
         check(s["rank_wait_ns"][3] < delay_ns / 2, f"rank 3 waited {s['rank_wait_ns'][3]} ns")
         p = subprocess.run([hpcmon, "trace", "summary", path], env=env, capture_output=True, text=True, timeout=60)
         check(p.returncode == 0 and "rank 1 waits for rank 0" in p.stdout, "text summary")
+        # `hpcmon report` carries the same analysis: a Trace section, and "trace" in --json.
+        p = subprocess.run([hpcmon, "report", path, "--json"], env=env, capture_output=True, text=True, timeout=60)
+        check(p.returncode == 0, f"hpcmon report --json: {p.returncode} {p.stderr}")
+        check(json.loads(p.stdout).get("trace") == s, "report's trace differs from hpcmon trace summary")
+        p = subprocess.run([hpcmon, "report", path], env=env, capture_output=True, text=True, timeout=60)
+        top = s["waits"][0]
+        check(p.returncode == 0 and "Trace (docs/tracing.md): %d MPI calls of 4 ranks, none dropped" % s["events"] in p.stdout
+              and "rank %d waits for rank %d" % (top["waiter"], top["waited_for"]) in p.stdout
+              and "MPI_Barrier" in p.stdout.split("Latency per function:")[-1], "report's Trace section:\n" + p.stdout)
     print(f"summary: exact counts, planted waits found: {s['waits'][:4]}")
 
 

@@ -1,6 +1,8 @@
-// `hpcmon trace summary`: what a record's /trace says about waiting (docs/tracing.md,
-// "Analysis"): latency histograms per MPI function, the wait-state of each rank for each
-// peer, and the rank dependency map (who waits for whom, weighted by the time waited).
+// Trace analysis: what a record's /trace says about waiting (docs/tracing.md, "Analysis"):
+// latency histograms per MPI function, the wait-state of each rank for each peer, and the
+// rank dependency map (who waits for whom, weighted by the time waited). Owned by the store
+// so `hpcmon trace summary`, `hpcmon report` and the head's API compute the same figures;
+// it only reads a TraceReader and never writes a record.
 #pragma once
 
 #include <array>
@@ -12,7 +14,7 @@
 
 #include "hpcmon/trace.hpp"
 
-namespace hpcmon::cli {
+namespace hpcmon::store {
 
 inline constexpr int kLatencyBins = 48;  // bin 0: 0 ns; bin b: [2^(b-1), 2^b) ns
 
@@ -43,8 +45,13 @@ struct TraceSummary {
 };
 
 int latency_bin(std::int64_t ns);
-TraceSummary summarize_trace(const store::TraceReader& reader);
+TraceSummary summarize_trace(const TraceReader& reader);
 nlohmann::json trace_summary_json(const TraceSummary& s);
 std::string trace_summary_text(const TraceSummary& s);
+// The "Trace" section of `hpcmon report`: drops, the `top` longest waits (who waits for
+// whom), and per function its calls, total, median bucket and max.
+std::string trace_report_section(const TraceSummary& s, std::size_t top = 5);
+// The histogram bucket holding the median call of `f` (its upper bound, ns).
+std::int64_t median_bucket_ns(const FunctionLatency& f);
 
-}  // namespace hpcmon::cli
+}  // namespace hpcmon::store

@@ -1,4 +1,4 @@
-#include "trace_analysis.hpp"
+#include "hpcmon/trace_analysis.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -6,7 +6,7 @@
 #include <map>
 #include <tuple>
 
-namespace hpcmon::cli {
+namespace hpcmon::store {
 namespace {
 
 constexpr std::uint64_t kSlice = 65536;
@@ -36,8 +36,8 @@ int latency_bin(std::int64_t ns) {
   return std::min(k, kLatencyBins - 1);
 }
 
-TraceSummary summarize_trace(const store::TraceReader& reader) {
-  const store::TraceInfo& info = reader.info();
+TraceSummary summarize_trace(const TraceReader& reader) {
+  const TraceInfo& info = reader.info();
   TraceSummary out;
   out.events = info.events;
   out.dropped = info.dropped;
@@ -172,4 +172,39 @@ std::string trace_summary_text(const TraceSummary& s) {
   return out;
 }
 
-}  // namespace hpcmon::cli
+std::int64_t median_bucket_ns(const FunctionLatency& f) {
+  std::uint64_t seen = 0;
+  for (int b = 0; b < kLatencyBins; ++b) {
+    seen += f.hist[std::size_t(b)];
+    if (f.calls && seen * 2 >= f.calls) return b == 0 ? 1 : std::int64_t(1) << b;
+  }
+  return 0;
+}
+
+std::string trace_report_section(const TraceSummary& s, std::size_t top) {
+  std::string out = "Trace (docs/tracing.md): " + std::to_string(s.events) + " MPI calls of " +
+                    std::to_string(s.ranks) + " ranks, ";
+  out += s.dropped ? std::to_string(s.dropped) + " dropped (the trace buffers filled up: the waits are partial)\n"
+                   : "none dropped\n";
+  char line[256];
+  out += "  Top waits (who waits for whom):\n";
+  if (s.waits.empty()) out += "    nobody waited\n";
+  for (std::size_t i = 0; i < s.waits.size() && i < top; ++i) {
+    const WaitEdge& w = s.waits[i];
+    std::snprintf(line, sizeof line, "    rank %d waits for rank %d: %s over %llu %s\n", w.waiter, w.waited_for,
+                  ms(w.wait_ns).c_str(), static_cast<unsigned long long>(w.count),
+                  w.kind == "late_sender" ? "late sends" : "collectives");
+    out += line;
+  }
+  if (s.waits.size() > top) out += "    ... " + std::to_string(s.waits.size() - top) + " more (hpcmon trace summary)\n";
+  out += "  Latency per function:\n";
+  for (const auto& f : s.functions) {
+    std::snprintf(line, sizeof line, "    %-24s %10llu calls  total %s  median < %lld ns  max %s\n", f.function.c_str(),
+                  static_cast<unsigned long long>(f.calls), ms(f.total_ns).c_str(),
+                  static_cast<long long>(median_bucket_ns(f)), ms(f.max_ns).c_str());
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace hpcmon::store
