@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "hpcmon/memprof_record.hpp"
 #include "report_diagnosis.hpp"
 #include "text_escape.hpp"
 
@@ -25,6 +26,7 @@ void add_merge(CLI::App& app, Action& run) {
                                    std::chrono::system_clock::now().time_since_epoch()).count();
       merged.diagnosis = diagnosis::to_stored(diagnose_for_report(merged), now);
       store::write_record(*out, merged);
+      mem::carry_memory_groups(*out, *inputs);  // the node partials' /memory (memory profiles)
       std::cout << escape_terminal(*out) << ": merged " << parts.size() << " parts, " << merged.ranks.size()
                 << " ranks, " << merged.nodes.size() << " nodes"
                 << (merged.job.partial ? ", partial: " + escape_terminal(merged.job.partial_reason) : "") << ", "

@@ -7,6 +7,7 @@
 #include "hpcmon/trace.hpp"
 #include "hpcmon/trace_analysis.hpp"
 #include "json_model.hpp"
+#include "hpcmon/memprof_record.hpp"
 #include "report_diagnosis.hpp"
 #include "text_escape.hpp"
 
@@ -130,6 +131,7 @@ void add_report(CLI::App& app, Action& run) {
                   << "):\n" << diagnosis::to_text(analysis);
         if (const store::TraceReader trace(*file); trace.info().present)
           std::cout << "\n" << store::trace_report_section(store::summarize_trace(trace));
+        std::cout << mem::render_memory_section(mem::read_memory_group(*file));  // only when profiled
       }
       return kExitOk;
     };

@@ -16,7 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "hpcmon/memprof_record.hpp"
 #include "hpcmon/memprof_report.hpp"
+#include <hdf5.h>
 
 namespace fs = std::filesystem;
 using namespace hpcmon::mem;
@@ -315,6 +317,62 @@ TEST(Cli, JsonReportAndExitCodes) {
   std::ofstream(dir.path / "cut.memprof") << "hpcmon-memprof 1\npid 1\n";
   EXPECT_EQ(run({HPCMON_HPCMON_CLI, "memprof", (dir.path / "cut.memprof").string()}, {}, dir.path).exit_code, 5);
   EXPECT_EQ(run({HPCMON_HPCMON_CLI, "memprof", (dir.path / "missing.memprof").string()}, {}, dir.path).exit_code, 2);
+}
+
+// The node agent's side: a step's profiles collected from its run directory (only that step's,
+// never through a symlink), stored in /memory of an HDF5 file and read back with the planted
+// leak on its function; the report's Memory section names it.
+TEST(Record, StepProfilesCollectedStoredAndReadBack) {
+  ScratchDir dir;
+  const fs::path run_dir = dir.path / "run";
+  fs::create_directory(run_dir);
+  const auto leaker = [&](const std::string& step, const std::string& blocks) {
+    const RunResult r = run({kBin + "/memprof_leaker"},
+                            {{"LD_PRELOAD", kPreload}, {"HPCMON_RUN_DIR", run_dir.string()}, {"SLURM_JOB_ID", "4242"},
+                             {"SLURM_STEP_ID", step}, {"SLURM_PROCID", "3"}, {"MEMPROF_TEST_BLOCKS", blocks},
+                             {"MEMPROF_TEST_SIZE", "3000"}},
+                            dir.path);
+    ASSERT_EQ(r.exit_code, 0);
+  };
+  leaker("0", "9");
+  leaker("1", "2");  // another step of the job: not collected for step 0
+  fs::create_symlink(profiles_in(run_dir).front().path, run_dir / "link.memprof");  // refused
+  const Collected c = collect_step_profiles(run_dir.string(), getuid(), "4242", "0");
+  ASSERT_EQ(c.processes.size(), 1u);
+  ASSERT_EQ(c.problems.size(), 1u) << c.problems.front();
+  EXPECT_NE(c.problems.front().find("link.memprof"), std::string::npos) << c.problems.front();
+
+  const std::string h5 = (dir.path / "record.h5").string();
+  H5Fclose(H5Fcreate(h5.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+  write_memory_group(h5, c.processes);
+  const std::vector<StoredProcess> back = read_memory_group(h5);
+  ASSERT_EQ(back.size(), 1u);
+  const StoredProcess& p = back.front();
+  EXPECT_EQ(p.rank, std::optional<int64_t>(3));
+  EXPECT_EQ(p.live_blocks, 9u);
+  EXPECT_EQ(p.live_bytes, 27000u);
+  EXPECT_EQ(p.allocations, 2009u);
+  EXPECT_FALSE(p.samples.empty());
+  EXPECT_FALSE(p.size_classes.empty());
+  EXPECT_GT(p.rss_hwm_bytes, 0u);
+  ASSERT_EQ(p.user_leaks.size(), 1u);
+  EXPECT_EQ(p.user_leaks[0].function, "planted_leak");
+  EXPECT_EQ(p.user_leaks[0].count, 9u);
+  EXPECT_EQ(p.user_leaks[0].bytes, 27000u);
+  EXPECT_TRUE(p.user_leaks[0].file.ends_with("leaker.c"));
+  EXPECT_EQ(p.user_leaks[0].line, 12);
+
+  // The merge's carry: two partials' processes in one output.
+  const std::string out = (dir.path / "merged.h5").string();
+  H5Fclose(H5Fcreate(out.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+  carry_memory_groups(out, {h5});
+  ASSERT_EQ(read_memory_group(out).size(), 1u);
+  EXPECT_EQ(read_memory_group(out).front().user_leaks.at(0).bytes, 27000u);
+
+  const std::string text = render_memory_section(back);
+  EXPECT_NE(text.find("rank 3"), std::string::npos) << text;
+  EXPECT_NE(text.find("leak 9 blocks 27000 bytes  planted_leak"), std::string::npos) << text;
+  EXPECT_EQ(render_memory_section({}), "");
 }
 
 }  // namespace

@@ -261,7 +261,11 @@ struct Agent::Impl {
       log.info("step " + s.id().text() + ": " + std::to_string(killed) +
                " rank(s) ended without MPI_Finalize: their live tables go into the partial");
     PartialTarget target{opt.record_dir, s.meta().user, s.meta().uid, s.meta().gid, opt.record_group, s.meta().node};
+    target.memory_run_dir = s.meta().run_dir;  // the step's *.memprof, if it was profiled
+    target.memory_job = s.id().job_id;
+    target.memory_step = s.id().step;
     const WriteOutcome out = write_partial(target, rec);
+    if (out.ok && !out.note.empty()) log.warning("step " + s.id().text() + ": " + out.note);
     if (!out.ok) {
       ++record_errors;
       log.error("step " + s.id().text() + ": node partial not written: " + out.error);

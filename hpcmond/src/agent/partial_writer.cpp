@@ -7,12 +7,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <thread>
 #include <vector>
 
+#include "hpcmon/memprof_record.hpp"
 #include "hpcmon/safe_dirs.hpp"
 #include "hpcmon/store.hpp"
 
@@ -47,8 +49,9 @@ gid_t group_id(const std::string& name, gid_t fallback) {
 }
 
 // The child's part, as the job's user: day folders and the write. Never returns.
-[[noreturn]] void child_write(int user_fd, uid_t uid, gid_t gid, const std::vector<std::string>& days,
-                              const std::string& file, const record::JobRecord& rec, int report_fd) {
+[[noreturn]] void child_write(int user_fd, const PartialTarget& t, uid_t uid, gid_t gid,
+                              const std::vector<std::string>& days, const std::string& file,
+                              const record::JobRecord& rec, int report_fd) {
   auto fail = [&](const std::string& message) {
     (void)!::write(report_fd, message.data(), message.size());
     ::_exit(1);
@@ -69,6 +72,19 @@ gid_t group_id(const std::string& name, gid_t fallback) {
     store::write_record(file, rec);
   } catch (const std::exception& e) {
     fail(e.what());
+  }
+  if (!t.memory_run_dir.empty()) {
+    // As the job's user: the profiles and the binaries they name (for symbols) are read with
+    // the user's rights only. A failure here keeps the record; it is reported as a note.
+    std::string note;
+    try {
+      const mem::Collected c = mem::collect_step_profiles(t.memory_run_dir, uid, t.memory_job, t.memory_step);
+      if (!c.processes.empty()) mem::write_memory_group(file, c.processes);
+      for (const auto& problem : c.problems) note += (note.empty() ? "" : "; ") + problem;
+    } catch (const std::exception& e) {
+      note = std::string("memory profiles not added: ") + e.what();
+    }
+    if (!note.empty()) (void)!::write(report_fd, note.data(), std::min<std::size_t>(note.size(), 4000));
   }
   ::_exit(0);
 }
@@ -115,7 +131,7 @@ WriteOutcome write_partial(const PartialTarget& t, const record::JobRecord& rec)
   }
   if (child == 0) {
     ::close(pipe_fds[0]);
-    child_write(user.get(), t.uid, t.gid, {parts[1], parts[2], parts[3]}, parts[4], rec, pipe_fds[1]);
+    child_write(user.get(), t, t.uid, t.gid, {parts[1], parts[2], parts[3]}, parts[4], rec, pipe_fds[1]);
   }
   ::close(pipe_fds[1]);
   // Bounded wait: the agent's single event loop must not stall on a hung filesystem.
@@ -142,6 +158,7 @@ WriteOutcome write_partial(const PartialTarget& t, const record::JobRecord& rec)
     if (n > 0) message.append(buffer, static_cast<std::size_t>(n));
   ::close(pipe_fds[0]);
   out.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (out.ok) out.note = message;
   if (!out.ok) out.error = message.empty() ? "writer process failed (status " + std::to_string(status) + ")" : message;
   return out;
 }

@@ -6,7 +6,7 @@
 //    uid:record_group, mode 2750, never through a symlink (safe::make_owned_dir);
 //  - the rest is done by a child process that has dropped to the job's uid and gid: it walks
 //    YYYY/MM/DD with openat(O_NOFOLLOW) and fstat owner checks, then writes with
-//    store::write_record inside the day folder, so any symlink the user plants leads only
+//    store::write_record inside the day folder (then the step's memory profiles, as that user), so any symlink the user plants leads only
 //    where the user could write anyway, and the file belongs to the user like rank 0's record.
 #pragma once
 
@@ -29,12 +29,16 @@ struct PartialTarget {
   std::string node;
   // The child is killed past this (a hung file system must not stall the event loop).
   std::chrono::milliseconds write_timeout{30000};
+  // The step's run directory, Slurm job id and step: when set, the child (already the job's
+  // user) adds the step's memory profiles found there as /memory (memprof_record.hpp).
+  std::string memory_run_dir{}, memory_job{}, memory_step{};
 };
 
 struct WriteOutcome {
   bool ok = false;
   std::filesystem::path path;  // where the record is (or would have been)
   std::string error;           // one line when !ok
+  std::string note;            // when ok: what the child could not add (refused memory profiles)
 };
 
 WriteOutcome write_partial(const PartialTarget& target, const record::JobRecord& rec);
