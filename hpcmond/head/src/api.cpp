@@ -8,6 +8,7 @@
 #include "hpcmon/head/api_alerts.hpp"
 #include "hpcmon/head/api_history.hpp"
 #include "hpcmon/head/api_record.hpp"
+#include "hpcmon/head/api_trace.hpp"
 #include "hpcmon/head/api_scheduler.hpp"
 #include "hpcmon/head/live_diagnosis.hpp"
 #include "hpcmon/head/params.hpp"
@@ -347,6 +348,7 @@ void register_routes(Router& router, Services& services) {
 
   router.get("/api/v1/jobs", [s](const Request& request) { return list_jobs(*s, request); });
   router.get_prefix("/api/v1/jobs/", [s](const Request& request) {
+    if (is_trace_summary_request(request.path_tail)) return job_trace_summary(*s, request, one_job);
     return is_record_request(request.path_tail) ? job_record(*s, request, one_job) : one_job(*s, request);
   });
 

@@ -338,6 +338,7 @@ void RecordIndex::merge_group(const std::string& group_key, Group& group, std::i
 
   step.key = shown->job.key;
   step.path = on_disk ? group.canonical.string() : group.main.string();
+  step.rank0_path = main ? group.main.string() : std::string();
   step.start_ns = shown->job.start_ns;
   step.end_ns = shown->job.end_ns;
   step.exit_status_known = shown->job.exit_status_known;

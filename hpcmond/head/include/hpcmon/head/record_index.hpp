@@ -32,6 +32,7 @@ namespace hpcmon::head {
 struct StepSummary {
   record::RecordKey key;
   std::string path;               // the canonical record when there is one, else the rank-0 record
+  std::string rank0_path;         // rank 0's record (empty without one): it alone carries /trace
   std::int64_t start_ns = 0, end_ns = 0;
   bool exit_status_known = false;
   std::int32_t exit_status = 0;

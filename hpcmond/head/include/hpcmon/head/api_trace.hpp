@@ -1,0 +1,22 @@
+// GET /api/v1/jobs/{id}/trace/summary: what the job's MPI trace says about waiting (docs/api.md,
+// docs/tracing.md "Analysis"): per step, latency histograms per function, who waits for whom,
+// wait per rank — store::summarize_trace, the same figures as `hpcmon trace summary --json`.
+// Owns: picking the step's file that carries /trace (rank 0's record; the canonical merge does
+// not copy /trace). Never: decides access itself (the /api/v1/jobs/{id} lookup does), follows
+// a symlink, or names the record's file path.
+#pragma once
+
+#include <string>
+
+#include "hpcmon/head/api.hpp"
+#include "hpcmon/head/api_record.hpp"
+
+namespace hpcmon::head {
+
+// True when a /api/v1/jobs/ prefix route's tail asks for the trace summary ("12/trace/summary").
+bool is_trace_summary_request(const std::string& path_tail);
+
+// 404 with a message when no step of the job has a trace.
+Outcome job_trace_summary(const Services& services, const Request& request, JobLookup lookup);
+
+}  // namespace hpcmon::head

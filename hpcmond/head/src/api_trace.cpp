@@ -1,0 +1,82 @@
+// GET /api/v1/jobs/{id}/trace/summary (api_trace.hpp).
+#include "hpcmon/head/api_trace.hpp"
+
+#include <sys/stat.h>
+
+#include <optional>
+#include <vector>
+
+#include "hpcmon/head/params.hpp"
+
+#include "hpcmon/head/record_index.hpp"
+#include "hpcmon/trace.hpp"
+#include "hpcmon/trace_analysis.hpp"
+
+namespace hpcmon::head {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSuffix = "/trace/summary";
+
+const StepSummary* find_step(const std::vector<JobSummary>& jobs, const json& job, const json& step) {
+  for (const auto& candidate : jobs) {
+    if (candidate.cluster != job.value("cluster", "") || candidate.job != job.value("job", "")) continue;
+    if (job.contains("submit") && job["submit"].is_string() && candidate.submit_ns &&
+        format_time(candidate.submit_ns) != job["submit"].get<std::string>())
+      continue;
+    for (const auto& s : candidate.steps)
+      if (s.key.step == step.value("step", "") && s.key.restart_count == step.value("restart_count", 0u) &&
+          s.key.run == step.value("run", 0u))
+        return &s;
+  }
+  return nullptr;
+}
+
+// The summary of the first of `paths` that is a regular file (not a symlink) with /trace.
+std::optional<json> trace_of(const std::vector<std::string>& paths) {
+  for (const auto& path : paths) {
+    struct stat st {};
+    if (path.empty() || ::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    try {
+      const store::TraceReader reader(path);
+      if (reader.info().present) return store::trace_summary_json(store::summarize_trace(reader));
+    } catch (const std::exception&) {
+      // unreadable or damaged: try the next file of the step
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool is_trace_summary_request(const std::string& path_tail) {
+  const std::size_t n = std::char_traits<char>::length(kSuffix);
+  return path_tail.size() > n && path_tail.compare(path_tail.size() - n, n, kSuffix) == 0;
+}
+
+Outcome job_trace_summary(const Services& services, const Request& request, JobLookup lookup) {
+  Request inner = request;
+  inner.path_tail = request.path_tail.substr(0, request.path_tail.size() - std::char_traits<char>::length(kSuffix));
+  Outcome found = lookup(services, inner);
+  auto* job = std::get_if<json>(&found);
+  if (!job) return found;
+  const auto jobs = services.records.jobs();
+  json steps = json::array();
+  if (job->contains("steps") && (*job)["steps"].is_array()) {
+    for (const auto& step : (*job)["steps"]) {
+      const StepSummary* summary = find_step(*jobs, *job, step);
+      if (!summary) continue;
+      if (auto trace = trace_of({summary->rank0_path, summary->path}))
+        steps.push_back({{"step", step.value("step", "")}, {"restart_count", step.value("restart_count", 0u)},
+                         {"run", step.value("run", 0u)}, {"summary", *trace}});
+    }
+  }
+  const std::string id = job->value("job", "");
+  if (steps.empty())
+    return ApiError{ErrorType::not_found,
+                    "job " + id + " has no MPI trace (run with hpc.trace: true or HPCMON_MPI_TRACE=1)", ""};
+  return json{{"cluster", job->value("cluster", "")}, {"job", id}, {"steps", steps}};
+}
+
+}  // namespace hpcmon::head
