@@ -55,7 +55,8 @@ std::optional<std::string> host_name(std::string_view text) {
 const std::vector<std::string_view>& builtin_alert_names() {
     static const std::vector<std::string_view> names = {
         "NodeDown", "NodeCpuHigh", "NodeMemoryHigh", "NodeDiskFull",
-        "JobIdle",  "JobMemoryNearLimit", "RecordMissing"};
+        "JobIdle",  "JobMemoryNearLimit", "RecordMissing",
+        "SchedulerRpcSlow", "SchedulerAgentQueueGrowing", "SchedulerUserFlooding", "SchedulerBackfillSlow"};
     return names;
 }
 
@@ -64,7 +65,8 @@ Section make_alerting_section() {
     Field disabled = alerting_field("disabled_builtins", T::string_list, &Alerting::disabled_builtins,
                                     "Built-in rules turned off: NodeDown, NodeCpuHigh, "
                                     "NodeMemoryHigh, NodeDiskFull, JobIdle, JobMemoryNearLimit, "
-                                    "RecordMissing.");
+                                    "RecordMissing, SchedulerRpcSlow, SchedulerAgentQueueGrowing, "
+                                    "SchedulerUserFlooding, SchedulerBackfillSlow.");
     disabled.check = builtin_name;
     disabled.unique_items = true;
     Field smtp_to = alerting_field("smtp_to", T::string_list, &Alerting::smtp_to,

@@ -180,7 +180,7 @@ TEST(Environment, ExportRebuildsTheSameConfiguration) {
     EXPECT_GT(keys, 80u);
     EXPECT_EQ(exported.size(), keys);
     EXPECT_EQ(exported.front(), "HPCMON_GENERAL__ENABLED=false");
-    EXPECT_EQ(exported.back(), "HPCMON_HISTORY__RECORD_RETENTION_DAYS=0.0");
+    EXPECT_EQ(exported.back(), "HPCMON_HISTORY__CANONICAL_RECORD_DIR=");
     Config rebuilt = defaults();
     apply_environment(rebuilt, exported);
     EXPECT_TRUE(same_settings(config, rebuilt));

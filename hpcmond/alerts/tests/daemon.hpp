@@ -184,6 +184,8 @@ class Daemon {
                    "\n  token_file: " + (dir_ / "api.token").string() +
                    "\n  agent_token_file: " + (dir_ / "agent.token").string() +
                    "\n  record_scan_interval_s: 0.2\n" + extra_yaml_ +
+                   // Its own history and canonical records, never the machine's /var/lib/hpcmon.
+                   "history:\n  path: " + (dir_ / "history").string() + "\n" +
                    "alerting:\n  state_file: " + (dir_ / "alerts.json").string() + "\n" + alerting_yaml,
                fs::perms(0644));
   }
