@@ -27,7 +27,7 @@ packages=(
   # alerting channels tested against the real receivers
   prometheus-alertmanager python3-aiosmtpd
   # accounting-database health: the daemon's MariaDB client; private MariaDB + slurmdbd in tests
-  libmariadb-dev mariadb-server mariadb-client slurmdbd
+  libmariadb-dev mariadb-server mariadb-client slurmdbd percona-toolkit
   # memory profiling: offline symbolisation of leak sites
   libdw-dev libelf-dev libunwind-dev
   # web view: uPlot and Playwright from npm at build time, Debian's chromium for the browser test
