@@ -92,7 +92,8 @@ if [[ "$(api /api/v1/alerts)" == *'"enabled":true'* ]]; then
 else
   echo "NOTE: this hpcmond has no alerting: the acknowledgement check is left out"
 fi
-record="$(find "$records" -name "hpcmontest.$mpi_job.0.r0.0.h5" | head -1)"
+# What the page shows is the head's canonical (merged) record, not rank 0's file.
+record="$(find "$work/canonical-records" -name "hpcmontest.$mpi_job.0.r0.0.h5" | head -1)"
 [[ -n "$record" ]] || fail "no record of job $mpi_job"
 "$hpcmon" export "$record" --format json >"$work/record.json"
 
