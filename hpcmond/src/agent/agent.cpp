@@ -288,6 +288,9 @@ struct Agent::Impl {
                    {"exit_status", rec.job.exit_status_known ? json(rec.job.exit_status) : json(nullptr)},
                    {"partial", rec.job.partial},
                    {"partial_reason", rec.job.partial_reason}};
+    // Readings taken before the step ended go first: the head drops a step's live reading at
+    // its record_ready, and a reading arriving after it would keep the step alive there.
+    spool_samples();
     spool_message("record_ready", std::move(notice));
   }
 
@@ -469,6 +472,11 @@ struct Agent::Impl {
 
   void push_tick() {
     if (spool) live_tick();
+    spool_samples();
+  }
+
+  // Spools the readings gathered since the last push.
+  void spool_samples() {
     if (!spool || (live_node.empty() && live_steps.empty() && live_mpi.empty())) return;
     spool_message("samples", {{"node", std::move(live_node)}, {"steps", std::move(live_steps)}, {"mpi", std::move(live_mpi)}});
     live_node = json::array();
