@@ -277,6 +277,9 @@ std::shared_ptr<const json> load(const std::string& path, std::string& problem) 
   return content;
 }
 
+
+}  // namespace
+
 const StepSummary* find_step(const std::vector<JobSummary>& jobs, const json& job, const json& step) {
   for (const auto& candidate : jobs) {
     if (candidate.cluster != job.value("cluster", "") || candidate.job != job.value("job", "")) continue;
@@ -290,8 +293,6 @@ const StepSummary* find_step(const std::vector<JobSummary>& jobs, const json& jo
   }
   return nullptr;
 }
-
-}  // namespace
 
 bool is_record_request(const std::string& path_tail) {
   const std::size_t n = std::char_traits<char>::length(kSuffix);

@@ -6,8 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "hpcmon/head/params.hpp"
-
+#include "hpcmon/head/api_record.hpp"
 #include "hpcmon/head/record_index.hpp"
 #include "hpcmon/trace.hpp"
 #include "hpcmon/trace_analysis.hpp"
@@ -18,20 +17,6 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kSuffix = "/trace/summary";
-
-const StepSummary* find_step(const std::vector<JobSummary>& jobs, const json& job, const json& step) {
-  for (const auto& candidate : jobs) {
-    if (candidate.cluster != job.value("cluster", "") || candidate.job != job.value("job", "")) continue;
-    if (job.contains("submit") && job["submit"].is_string() && candidate.submit_ns &&
-        format_time(candidate.submit_ns) != job["submit"].get<std::string>())
-      continue;
-    for (const auto& s : candidate.steps)
-      if (s.key.step == step.value("step", "") && s.key.restart_count == step.value("restart_count", 0u) &&
-          s.key.run == step.value("run", 0u))
-        return &s;
-  }
-  return nullptr;
-}
 
 // The summary of the first of `paths` that is a regular file (not a symlink) with /trace.
 std::optional<json> trace_of(const std::vector<std::string>& paths) {

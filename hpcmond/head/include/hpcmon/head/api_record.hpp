@@ -9,6 +9,7 @@
 #include <string>
 
 #include "hpcmon/head/api.hpp"
+#include "hpcmon/head/record_index.hpp"
 
 namespace hpcmon::head {
 
@@ -19,5 +20,9 @@ bool is_record_request(const std::string& path_tail);
 // is its job with each step's record content added under "record".
 using JobLookup = Outcome (*)(const Services&, const Request&);
 Outcome job_record(const Services& services, const Request& request, JobLookup lookup);
+
+// The index's step behind a step of the /api/v1/jobs/{id} answer (cluster, job, submit time,
+// step, restart count, run), or null.
+const StepSummary* find_step(const std::vector<JobSummary>& jobs, const nlohmann::json& job, const nlohmann::json& step);
 
 }  // namespace hpcmon::head
