@@ -241,8 +241,14 @@ TEST(Preload, StacksWithOmpitrace) {
   Scratch s;
   const fs::path out = s.dir() / "records";
   const std::string both = kPreload + ":" + HPCMON_OMPITRACE;
+  Result base = run(mpirun(2, kBin + "/mpi_core_ping 6", "", out), s.dir());
+  ASSERT_EQ(base.exit_code, 0) << base.err;
+  const std::vector<std::string> base_result = lines_with(base.out, "ping: checksum");
+  ASSERT_EQ(base_result.size(), 1u) << base.out;
   Result r = run(mpirun(2, kBin + "/mpi_core_ping 6", both, out), s.dir());
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The program's result with both tools is the one it prints alone, to the last digit.
+  EXPECT_EQ(lines_with(r.out, "ping: checksum"), base_result) << r.out;
   // libompitrace prints one line per call it sees: it sees every send after us.
   EXPECT_EQ(lines_with(r.out + r.err, "MPI_SEND[0]").size(), 6u) << r.err;
   EXPECT_EQ(lines_with(r.out + r.err, "MPI_RECV[1]").size(), 6u);
