@@ -9,23 +9,9 @@ dir="${1:?usage: slurm-accounting-down.sh DIR}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 dir="$(cd "$dir" && pwd)"
 
-pid_of() {  # pid_of PIDFILE NAME: the pid, if it still runs a process called NAME
-  local pid
-  [[ -s "$1" ]] || return 1
-  pid="$(cat "$1")"
-  [[ -r "/proc/$pid/comm" && "$(cat "/proc/$pid/comm")" == "$2" ]] && echo "$pid"
-}
-
-wait_gone() {  # wait_gone TENTHS PID...: true when all have exited
-  local tenths="$1"; shift
-  for _ in $(seq "$tenths"); do
-    local left=0
-    for pid in "$@"; do [[ -d "/proc/$pid" ]] && left=1; done
-    ((left)) || return 0
-    sleep 0.1
-  done
-  return 1
-}
+me=slurm-accounting-down
+# shellcheck source=scripts/slurm-lib.sh
+source "$here/slurm-lib.sh"
 
 bash "$here/slurm-down.sh" "$dir" >/dev/null &
 slurm_down=$!

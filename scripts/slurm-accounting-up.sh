@@ -14,40 +14,18 @@
 # slurm_acct_db_dev% schemas, the copies it makes).
 set -euo pipefail
 
-dir="${1:?usage: slurm-accounting-up.sh DIR}"
-case "$dir" in *[[:space:]\#\"\'=]*) echo "slurm-accounting-up: $dir: Slurm cannot use a path with spaces, #, quotes or =" >&2; exit 2;; esac
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-mkdir -p "$dir"
-dir="$(cd "$dir" && pwd)"
+me=slurm-accounting-up
+# shellcheck source=scripts/slurm-lib.sh
+source "$here/slurm-lib.sh"
+dir="$(cluster_dir "${1:?usage: slurm-accounting-up.sh DIR}")"
+logs="$dir/log, $dir/mysql/error.log"  # named by wait_for when it times out
 host="$(hostname -s)"
 db_port="${HPCMON_MARIADB_PORT:-23306}"
 dbd_port="${HPCMON_SLURMDBD_PORT:-26819}"
 account="$(id -un)"
 
-for cmd in mariadbd mariadb mariadb-install-db slurmdbd sacctmgr; do
-  command -v "$cmd" >/dev/null || { echo "slurm-accounting-up: $cmd missing: run scripts/install-deps.sh" >&2; exit 2; }
-done
-
-alive() {  # alive PIDFILE NAME: the pid in PIDFILE runs a process called NAME
-  local pid
-  [[ -s "$1" ]] || return 1
-  pid="$(cat "$1")"
-  [[ -r "/proc/$pid/comm" && "$(cat "/proc/$pid/comm")" == "$2" ]]
-}
-
-wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
-  local deadline=$((SECONDS + $1)) what="$2"; shift 2
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then echo "slurm-accounting-up: timed out waiting for $what (logs in $dir/log, $dir/mysql/error.log)" >&2; return 1; fi
-    sleep 0.05
-  done
-}
-
-port_free() {  # port_free PORT WHAT
-  if [[ -n "$(ss -ltnH "sport = :$1")" ]]; then
-    echo "slurm-accounting-up: port $1 is taken (another cluster?); set $2" >&2; exit 2
-  fi
-}
+need_commands mariadbd mariadb mariadb-install-db slurmdbd sacctmgr
 
 new_secret() { local s; s="$(head -c 96 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9')"; echo "${s:0:24}"; }
 

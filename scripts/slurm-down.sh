@@ -8,13 +8,9 @@ dir="${1:?usage: slurm-down.sh DIR}"
 [[ -d "$dir" ]] || exit 0
 dir="$(cd "$dir" && pwd)"
 export SLURM_CONF="$dir/etc/slurm.conf"
-
-pid_of() {  # pid_of PIDFILE NAME: the pid, if it still runs a process called NAME
-  local pid
-  [[ -s "$1" ]] || return 1
-  pid="$(cat "$1")"
-  [[ -r "/proc/$pid/comm" && "$(cat "/proc/$pid/comm")" == "$2" ]] && echo "$pid"
-}
+me=slurm-down
+# shellcheck source=scripts/slurm-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/slurm-lib.sh"
 
 ctld="$(pid_of "$dir/run/slurmctld.pid" slurmctld)"
 if [[ -n "$ctld" ]]; then
@@ -42,12 +38,8 @@ for pid in $(pgrep -x slurmstepd); do
 done
 ((${#stepds[@]})) && kill "${stepds[@]}" 2>/dev/null
 
-for _ in $(seq 100); do
-  left=0
-  for pid in "${pids[@]}" "${stepds[@]}"; do [[ -d "/proc/$pid" ]] && left=1; done
-  ((left)) || break
-  sleep 0.1
-done
-for pid in "${pids[@]}" "${stepds[@]}"; do [[ -d "/proc/$pid" ]] && kill -9 "$pid" 2>/dev/null; done
+if ! wait_gone 100 "${pids[@]}" "${stepds[@]}"; then
+  for pid in "${pids[@]}" "${stepds[@]}"; do [[ -d "/proc/$pid" ]] && kill -9 "$pid" 2>/dev/null; done
+fi
 echo "slurm-down: cluster in $dir stopped"
 exit 0

@@ -9,32 +9,13 @@
 #        tracked: --mem limits steps, and an OOM kill makes the job OUT_OF_MEMORY).
 set -euo pipefail
 
-dir="${1:?usage: slurm-up.sh DIR}"
-case "$dir" in *[[:space:]\#\"\'=]*) echo "slurm-up: $dir: Slurm cannot use a path with spaces, #, quotes or =" >&2; exit 2;; esac
-mkdir -p "$dir"
-dir="$(cd "$dir" && pwd)"
+me=slurm-up
+# shellcheck source=scripts/slurm-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/slurm-lib.sh"
+dir="$(cluster_dir "${1:?usage: slurm-up.sh DIR}")"
 host="$(hostname -s)"
-ctld_port="${HPCMON_SLURM_CTLD_PORT:-6817}"
-slurmd_port="${HPCMON_SLURM_SLURMD_PORT:-6818}"
 
-for cmd in munged mungekey slurmctld slurmd srun; do
-  command -v "$cmd" >/dev/null || { echo "slurm-up: $cmd missing: run scripts/install-deps.sh" >&2; exit 2; }
-done
-
-alive() {  # alive PIDFILE NAME: the pid in PIDFILE runs a process called NAME
-  local pid
-  [[ -s "$1" ]] || return 1
-  pid="$(cat "$1")"
-  [[ -r "/proc/$pid/comm" && "$(cat "/proc/$pid/comm")" == "$2" ]]
-}
-
-wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
-  local deadline=$((SECONDS + $1)) what="$2"; shift 2
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then echo "slurm-up: timed out waiting for $what (logs in $dir/log)" >&2; return 1; fi
-    sleep 0.1
-  done
-}
+need_commands munged mungekey slurmctld slurmd srun
 
 mkdir -p "$dir"/{etc,log,run,munge,spool/ctld,spool/d}
 chmod 755 "$dir" "$dir/munge"
@@ -126,9 +107,7 @@ EOF
 export SLURM_CONF="$dir/etc/slurm.conf"
 
 if ! alive "$dir/run/slurmctld.pid" slurmctld; then
-  if ss -ltn "sport = :$ctld_port" | grep -q LISTEN; then
-    echo "slurm-up: port $ctld_port is taken (another cluster?); set HPCMON_SLURM_CTLD_PORT" >&2; exit 2
-  fi
+  port_free "$ctld_port" HPCMON_SLURM_CTLD_PORT
   slurmctld -f "$SLURM_CONF"
 fi
 wait_for 20 "slurmctld" bash -c 'scontrol ping | grep -q "is UP"'
