@@ -70,6 +70,10 @@ innodb_log_file_size=64M
 innodb_lock_wait_timeout=900
 max_allowed_packet=16M
 performance_schema=ON
+# Slurm's job and step SELECTs are ~2.5 KB as digest text: the default 1024 cuts them inside the
+# column list, and every sacct variant (--name, -s, a time window) becomes one digest.
+max_digest_length=4096
+performance_schema_max_digest_length=4096
 # TEST setting: every statement in the slow log. Production uses a real threshold.
 slow_query_log=1
 slow_query_log_file=$dir/mysql/slow.log
