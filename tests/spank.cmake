@@ -10,3 +10,8 @@ foreach(feature srun_record off default_off batch array overlap bad_arg symlink 
                ENVIRONMENT "HPCMON_SPANK_PLUGIN=$<TARGET_FILE:spank_hpcmon>")
   set_property(TEST e2e.slurm.spank_${feature} PROPERTY TIMEOUT 60)
 endforeach()
+
+# MPI tracing switched per job (--hpcmon-trace, plugstack trace= / trace_events=; docs/tracing.md).
+hpcmon_slurm_test(trace_switch trace_switch.sh)
+set_property(TEST e2e.slurm.trace_switch APPEND PROPERTY ENVIRONMENT "HPCMON_SPANK_PLUGIN=$<TARGET_FILE:spank_hpcmon>")
+set_property(TEST e2e.slurm.trace_switch PROPERTY TIMEOUT 90)

@@ -140,7 +140,7 @@ Section make_system_section() {
 
 Section make_hpc_section() {
     return {"hpc",
-            "Counters read in every process and where job records are written.",
+            "Counters read in every process, MPI tracing, and where job records are written.",
             {string_list("events", &Hpc::events, &Config::hpc, check_event_name,
                          "Counter events, each once: PAPI presets (PAPI_TOT_INS), perf "
                          "software events (perf::task-clock, perf::cpu-clock, "
@@ -151,7 +151,13 @@ Section make_hpc_section() {
                      "Also count the events per thread, not only per process."),
              string("record_dir", &Hpc::record_dir, &Config::hpc, absolute_path,
                     "Absolute path of the record directory "
-                    "(records are `<user>/<YYYY>/<MM>/<DD>/<key>.h5` below it).")},
+                    "(records are `<user>/<YYYY>/<MM>/<DD>/<key>.h5` below it)."),
+             boolean("trace", &Hpc::trace, &Config::hpc,
+                     "Trace MPI runs: every MPI call of every rank into the record's /trace "
+                     "(docs/tracing.md). Per job: srun/sbatch --hpcmon-trace."),
+             integer("trace_events", &Hpc::trace_events, &Config::hpc, 1, 67108864,
+                     "Events kept per rank when tracing (40 bytes each); later calls are "
+                     "counted as dropped.")},
             {}};
 }
 

@@ -132,6 +132,8 @@ TEST(GoodFiles, FullSetsEveryKey) {
     EXPECT_EQ(config.hpc.events, (std::vector<std::string>{"PAPI_L1_DCM", "perf::cpu-migrations"}));
     EXPECT_TRUE(config.hpc.per_thread);
     EXPECT_EQ(config.hpc.record_dir, "/scratch/hpcmon records");
+    EXPECT_TRUE(config.hpc.trace);
+    EXPECT_EQ(config.hpc.trace_events, 1000);
     EXPECT_EQ(config.agent.socket, "/var/run/hpcmon-test/agent.sock");
     EXPECT_EQ(config.agent.node_name, "node07");
     EXPECT_EQ(config.agent.record_group, "hpcusers");

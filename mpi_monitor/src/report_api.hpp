@@ -13,7 +13,7 @@
 
 namespace hpcmon::mpi {
 
-inline constexpr int kReportAbi = 4;
+inline constexpr int kReportAbi = 5;
 
 // The one rule for the record directory, used by the preload (no configuration companion)
 // and by the configuration companion alike: HPCMON_OUTPUT_DIR outside Slurm, never under
@@ -31,6 +31,8 @@ struct ReportConfig {
   char record_dir[1024] = {};  // where records go (HPCMON_OUTPUT_DIR outside Slurm, else config)
   char problem[512] = {};      // one line when the config could not be used (defaults apply)
   double sample_interval_s = 1.0;  // general.sample_interval_s: the ranks' sampling threads
+  bool trace = false;                      // hpc.trace (docs/tracing.md)
+  unsigned long long trace_events = 0;     // hpc.trace_events; 0: the preload's default
 };
 
 struct CounterReading {

@@ -242,9 +242,13 @@ void live_settings(InitBlock& block, const ReportConfig& cfg) {
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   const record::RecordKey key = record_key(host, block.start_ns, getpid());
-  // Tracing: HPCMON_MPI_TRACE=1, bounded by HPCMON_MPI_TRACE_EVENTS per rank (docs/tracing.md).
-  if (const char* trace = std::getenv("HPCMON_MPI_TRACE"); trace && std::strcmp(trace, "1") == 0) {
-    long long events = kTraceDefaultEvents;
+  // Tracing (docs/tracing.md): hpc.trace / hpc.trace_events (the configuration, which the
+  // SPANK plugin's --hpcmon-trace sets through HPCMON_HPC__TRACE*), overridden by
+  // HPCMON_MPI_TRACE=1|0 and HPCMON_MPI_TRACE_EVENTS.
+  bool trace = cfg.trace;
+  if (const char* v = std::getenv("HPCMON_MPI_TRACE"); v && *v) trace = std::strcmp(v, "1") == 0;
+  if (trace) {
+    long long events = static_cast<long long>(cfg.trace_events > 0 ? cfg.trace_events : kTraceDefaultEvents);
     if (const char* v = std::getenv("HPCMON_MPI_TRACE_EVENTS"); v && *v) events = std::strtoll(v, nullptr, 10);
     block.trace_events = std::uint64_t(std::clamp<long long>(events, 1, kTraceMaxEvents));
   }

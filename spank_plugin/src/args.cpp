@@ -68,6 +68,13 @@ bool valid_interval(const std::string& seconds) {
   return end && *end == '\0' && std::isfinite(v) && v >= 0.01 && v <= 3600;
 }
 
+bool valid_trace_events(const std::string& count) {
+  if (count.empty() || count.size() > 8 || count.front() == '0') return false;
+  for (char c : count)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  return std::stoll(count) <= (1LL << 26);
+}
+
 bool valid_events(const std::string& csv) {
   if (csv.empty()) return false;
   std::set<std::string_view> seen;
@@ -125,6 +132,11 @@ PluginArgs parse_args(int ac, const char* const* av, std::vector<std::string>* p
       if (!valid_bool_word(value, &args.default_on)) bad(key, value);
     } else if (key == "mem_default") {
       if (!valid_bool_word(value, &args.mem_default_on)) bad(key, value);
+    } else if (key == "trace") {
+      if (!valid_bool_word(value, &args.trace_default_on)) bad(key, value);
+    } else if (key == "trace_events") {
+      if (valid_trace_events(value)) args.trace_events = value;
+      else bad(key, value);
     } else if (key == "interval") {
       if (valid_interval(value)) args.interval = value;
       else bad(key, value);

@@ -27,6 +27,10 @@ struct PluginArgs {
   std::string mem_preload;
   // Profile every step's memory without --hpcmon-mem (site-wide switch; default off).
   bool mem_default_on = false;
+  // Trace every monitored step's MPI calls without --hpcmon-trace (hpc.trace; default off),
+  // and the events kept per rank (hpc.trace_events), as given.
+  bool trace_default_on = false;
+  std::string trace_events = "262144";
 };
 
 // Parses `key=value` words. A bad word keeps its key's default and adds one problem line,
@@ -37,6 +41,8 @@ PluginArgs parse_args(int ac, const char* const* av, std::vector<std::string>* p
 // Validity checks shared with the user option.
 bool valid_absolute_path(const std::string& path);
 bool valid_interval(const std::string& seconds);  // a decimal in [0.01, 3600]
+// Events kept per rank when tracing: plain digits, 1 to 2^26 (hpc.trace_events' range).
+bool valid_trace_events(const std::string& count);
 // A comma list of counter events as hpc.events accepts them (checked by syntax here: the
 // ranks check PAPI presets against PAPI), each once, at least one.
 bool valid_events(const std::string& csv);

@@ -30,6 +30,22 @@ struct spank_option g_option = {
                       "(e.g. PAPI_TOT_INS,perf::task-clock). Default: the site's setting."),
     2, 0, on_option};
 
+TraceChoice g_trace;
+
+int on_trace_option(int, const char* optarg, int remote) {
+  const std::string value = optarg ? optarg : "";
+  if (parse_trace_choice(value, &g_trace)) return 0;
+  slurm_error("hpcmon: --hpcmon-trace: invalid value: %s%s", value.c_str(),
+              remote ? "" : " (expected on, off or the events kept per rank, 1 to 67108864)");
+  return remote ? 0 : -1;  // remote: srun already refused it, only an inherited variable gets here
+}
+
+struct spank_option g_trace_option = {
+    const_cast<char*>("hpcmon-trace"), const_cast<char*>("[on|off|events]"),
+    const_cast<char*>("Trace every MPI call of every rank into the job record's /trace (read with `hpcmon "
+                      "trace`); a number bounds the events kept per rank. Default: the site's setting."),
+    2, 0, on_trace_option};
+
 bool g_memory = false;
 
 int on_memory_option(int, const char*, int) {
@@ -61,10 +77,14 @@ int register_option(spank_t sp) {
   if (rc != ESPANK_SUCCESS) slurm_error("hpcmon: cannot register --hpcmon: %s", spank_strerror(rc));
   rc = spank_option_register(sp, &g_memory_option);
   if (rc != ESPANK_SUCCESS) slurm_error("hpcmon: cannot register --hpcmon-mem: %s", spank_strerror(rc));
+  rc = spank_option_register(sp, &g_trace_option);
+  if (rc != ESPANK_SUCCESS) slurm_error("hpcmon: cannot register --hpcmon-trace: %s", spank_strerror(rc));
   return 0;
 }
 
 const Choice& user_choice() { return g_choice; }
+
+const TraceChoice& trace_choice() { return g_trace; }
 
 bool memory_profiling_requested() { return g_memory; }
 

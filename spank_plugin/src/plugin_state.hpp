@@ -13,6 +13,8 @@ namespace hpcmon::spank {
 
 // The user's --hpcmon as seen by this process (not given: default of the plugstack line).
 const Choice& user_choice();
+// The user's --hpcmon-trace (not given: the plugstack's trace= default).
+const TraceChoice& trace_choice();
 // --hpcmon-mem: profile the step's memory with libhpcmon_mem.so (docs/memory-profiling.md).
 bool memory_profiling_requested();
 

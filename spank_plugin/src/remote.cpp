@@ -196,7 +196,7 @@ int remote_init_post_opt(spank_t sp, int ac, char** av) {
   g_step.known = true;
   g_step.step = step_word(step_id);
   g_step.user = user_name(g_step.uid);
-  g_step.settings = settle(args, user_choice());
+  g_step.settings = settle(args, user_choice(), trace_choice());
   if (g_step.user.empty()) {
     slurm_error("hpcmon: uid %u has no user name; job %u not monitored", unsigned(g_step.uid),
                 unsigned(g_step.job_id));
@@ -264,6 +264,8 @@ int remote_user_init(spank_t sp, int ac, char** av) {
   set_env(sp, "HPCMON_HPC__RECORD_DIR", args.record_dir);
   set_env(sp, "HPCMON_HPC__EVENTS", g_step.settings.events);
   set_env(sp, "HPCMON_GENERAL__SAMPLE_INTERVAL_S", g_step.settings.interval);
+  set_env(sp, "HPCMON_HPC__TRACE", g_step.settings.trace ? "true" : "false");
+  set_env(sp, "HPCMON_HPC__TRACE_EVENTS", g_step.settings.trace_events);
   set_env(sp, "HPCMON_RUN_DIR", g_step.run_dir);
   return 0;
 }

@@ -148,6 +148,37 @@ TEST(Option, SettleUsesTheSiteDefaultUnlessTheUserChose) {
   EXPECT_FALSE(settle(site, user).monitor);
 }
 
+// --hpcmon-trace and the plugstack's trace= / trace_events= (hpc.trace, hpc.trace_events).
+TEST(Option, TraceSwitchAndBound) {
+  std::vector<std::string> problems;
+  PluginArgs site = parse({}, &problems);
+  EXPECT_FALSE(settle(site, Choice{}).trace);
+  EXPECT_EQ(settle(site, Choice{}).trace_events, "262144");
+  TraceChoice t;
+  ASSERT_TRUE(parse_trace_choice("", &t));
+  EXPECT_TRUE(t.given && t.on && t.events.empty());
+  EXPECT_TRUE(settle(site, Choice{}, t).trace);
+  ASSERT_TRUE(parse_trace_choice("100", &t));
+  StepSettings s = settle(site, Choice{}, t);
+  EXPECT_TRUE(s.trace);
+  EXPECT_EQ(s.trace_events, "100");
+  ASSERT_TRUE(parse_trace_choice("67108864", &t));
+  for (const char* bad : {"0", "67108865", "-1", "1e3", "012", "yes", " 5"}) {
+    EXPECT_FALSE(parse_trace_choice(bad, &t)) << bad;
+    EXPECT_EQ(t.events, "67108864") << bad;  // unchanged
+  }
+  site = parse({"trace=on", "trace_events=5000"}, &problems);
+  EXPECT_TRUE(problems.empty());
+  s = settle(site, Choice{});
+  EXPECT_TRUE(s.trace);
+  EXPECT_EQ(s.trace_events, "5000");
+  ASSERT_TRUE(parse_trace_choice("off", &t));
+  EXPECT_FALSE(settle(site, Choice{}, t).trace);
+  parse({"trace=yes", "trace_events=0"}, &problems);
+  EXPECT_EQ(problems, (std::vector<std::string>{"hpcmon: trace: invalid value: yes",
+                                                 "hpcmon: trace_events: invalid value: 0"}));
+}
+
 TEST(Args, SplitList) {
   EXPECT_EQ(split_list("PAPI_TOT_INS,perf::task-clock"), (std::vector<std::string>{"PAPI_TOT_INS", "perf::task-clock"}));
   EXPECT_EQ(split_list("a"), std::vector<std::string>{"a"});

@@ -48,6 +48,8 @@ struct Hpc {
                                        "perf::context-switches", "perf::page-faults"};
     bool per_thread = false;  // also count per thread, not only per process
     std::string record_dir = "/var/lib/hpcmon/records";
+    bool trace = false;                   // record every MPI call of every rank (docs/tracing.md)
+    std::int64_t trace_events = 262144;   // events kept per rank when tracing
     bool operator==(const Hpc&) const = default;
 };
 

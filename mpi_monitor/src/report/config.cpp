@@ -31,6 +31,8 @@ void load_config(ReportConfig* out) {
   }
   out->enabled = cfg.general.enabled;
   out->sample_interval_s = cfg.general.sample_interval_s;
+  out->trace = cfg.hpc.trace;
+  out->trace_events = static_cast<unsigned long long>(cfg.hpc.trace_events);
   std::string events;
   for (const std::string& e : cfg.hpc.events) events += (events.empty() ? "" : ",") + e;
   copy(out->events, sizeof out->events, events);
