@@ -44,3 +44,27 @@ api() { local path="$1"; shift; curl -s "$@" "$head_url$path"; }
 
 # jq-like field access through python: jget JSON EXPRESSION (d is the parsed document).
 jget() { "$python" -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+# The scheduler statistics of the head (GET /api/v1/scheduler), for the sched_*.sh tests.
+# sched EXPRESSION: evaluated on the document (d).
+sched() { jget "$(api /api/v1/scheduler)" "$1"; }
+
+# wait_sched_reads N: N more reads of the statistics than now (each read wholly after this moment).
+wait_sched_reads() {
+  local target=$(( $(sched 'd.get("data", {}).get("collections", 0)') + $1 ))
+  for _ in $(seq 200); do
+    (( $(sched 'd.get("data", {}).get("collections", 0)') >= target )) && return 0
+    sleep 0.05
+  done
+  fail "the daemon did not read the statistics $1 more times: $(api /api/v1/scheduler)"
+}
+
+# sched_rpc_count DAEMON RPC: the API's count of RPC at DAEMON (slurmctld, slurmdbd); 0 when absent.
+sched_rpc_count() { sched "next((t['count'] for t in d['data']['$1']['rpc_types'] if t['rpc'] == '$2'), 0)"; }
+
+# sched_rpc_metric DAEMON RPC: the same counter on /metrics; 0 when absent.
+sched_rpc_metric() {
+  local line
+  line="$(curl -s "$head_url/metrics" | grep "^hpcmon_scheduler_rpcs_total{.*daemon=\"$1\",rpc=\"$2\"" || true)"
+  echo "${line##* }" | sed 's/^$/0/'
+}

@@ -16,31 +16,17 @@ source "$(dirname "$0")/head_lib.sh"
 start_head "scheduler:
   interval_s: 1"
 
-sched() { jget "$(api /api/v1/scheduler)" "$1"; }
-collections() { sched 'd.get("data", {}).get("collections", 0)'; }
-wait_reads() {
-  local target=$(( $(collections) + $1 ))
-  for _ in $(seq 200); do
-    (( $(collections) >= target )) && return 0
-    sleep 0.05
-  done
-  fail "the daemon did not read the statistics $1 more times: $(api /api/v1/scheduler)"
-}
-jobs_cond_api() { sched 'next((t["count"] for t in d["data"]["slurmdbd"]["rpc_types"] if t["rpc"] == "DBD_GET_JOBS_COND"), 0)'; }
-jobs_cond_metric() {
-  local line
-  line="$(curl -s "$head_url/metrics" | grep '^hpcmon_scheduler_rpcs_total{.*daemon="slurmdbd",rpc="DBD_GET_JOBS_COND"' || true)"
-  echo "${line##* }" | sed 's/^$/0/'
-}
+jobs_cond_api() { sched_rpc_count slurmdbd DBD_GET_JOBS_COND; }
+jobs_cond_metric() { sched_rpc_metric slurmdbd DBD_GET_JOBS_COND; }
 
-wait_reads 2
+wait_sched_reads 2
 [[ "$(sched 'd["data"]["slurmdbd_status"]')" == ok ]] || fail "slurmdbd not read: $(api /api/v1/scheduler)"
 # The daemon's own connection shows in slurmdbd's table: SLURM_PERSIST_INIT and DBD_GET_STATS.
 [[ "$(sched '[t["rpc"] for t in d["data"]["slurmdbd"]["rpc_types"] if t["rpc"] in ("DBD_GET_STATS", "SLURM_PERSIST_INIT")]' | tr -d "[]' ")" =~ DBD_GET_STATS ]] \
   || fail "slurmdbd's table lacks the daemon's own DBD_GET_STATS: $(api /api/v1/scheduler)"
 base_api="$(jobs_cond_api)" base_metric="$(jobs_cond_metric)"
 for _ in 1 2 3; do sacct -X -n -S now-1hour >/dev/null; done
-wait_reads 2
+wait_sched_reads 2
 [[ "$(jobs_cond_api)" == $((base_api + 3)) ]] || fail "API: DBD_GET_JOBS_COND $base_api -> $(jobs_cond_api), expected +3"
 [[ "$(jobs_cond_metric)" == $((base_metric + 3)) ]] || fail "/metrics: DBD_GET_JOBS_COND $base_metric -> $(jobs_cond_metric), expected +3"
 own="$(sched 'd["data"]["own_rpcs"]["slurmdbd"]')"

@@ -22,37 +22,21 @@ alerting:
   disabled_builtins: [NodeDown, NodeCpuHigh, NodeMemoryHigh, NodeDiskFull, JobIdle, JobMemoryNearLimit, RecordMissing]"
 t0="$(date +%s)"
 
-# py EXPRESSION: evaluated on the data of GET /api/v1/scheduler (d).
-sched() { jget "$(api /api/v1/scheduler)" "$1"; }
-collections() { sched 'd.get("data", {}).get("collections", 0)'; }
-# wait_reads N: N more reads of the statistics than now (each read wholly after this moment).
-wait_reads() {
-  local target=$(( $(collections) + $1 ))
-  for _ in $(seq 200); do
-    (( $(collections) >= target )) && return 0
-    sleep 0.05
-  done
-  fail "the daemon did not read the statistics $1 more times: $(api /api/v1/scheduler)"
-}
-submit_api() { sched 'next((t["count"] for t in d["data"]["slurmctld"]["rpc_types"] if t["rpc"] == "REQUEST_SUBMIT_BATCH_JOB"), 0)'; }
-submit_metric() {
-  local line
-  line="$(curl -s "$head_url/metrics" | grep '^hpcmon_scheduler_rpcs_total{.*daemon="slurmctld",rpc="REQUEST_SUBMIT_BATCH_JOB"' || true)"
-  echo "${line##* }" | sed 's/^$/0/'
-}
+submit_api() { sched_rpc_count slurmctld REQUEST_SUBMIT_BATCH_JOB; }
+submit_metric() { sched_rpc_metric slurmctld REQUEST_SUBMIT_BATCH_JOB; }
 
-wait_reads 2
+wait_sched_reads 2
 [[ "$(sched 'd["data"]["slurmdbd_status"].startswith("not configured")')" == True ]] \
   || fail "slurmdbd status on a cluster without accounting: $(api /api/v1/scheduler)"
 base_api="$(submit_api)" base_metric="$(submit_metric)"
 jobs=()
 for i in $(seq 20); do jobs+=("$(sbatch --parsable -H -J "sched-$i" --wrap true)"); done
 trap 'scancel "${jobs[@]}" 2>/dev/null || true; kill "$head_pid" 2>/dev/null || true' EXIT
-wait_reads 2
+wait_sched_reads 2
 [[ "$(submit_api)" == $((base_api + 20)) ]] || fail "API: REQUEST_SUBMIT_BATCH_JOB $base_api -> $(submit_api), expected +20"
 [[ "$(submit_metric)" == $((base_metric + 20)) ]] || fail "/metrics: REQUEST_SUBMIT_BATCH_JOB $base_metric -> $(submit_metric), expected +20"
 # sdiag's own figure agrees with the API.
-wait_reads 1
+wait_sched_reads 1
 sdiag_count="$(sdiag | sed -nE 's/^\s*REQUEST_SUBMIT_BATCH_JOB\s+\(\s*[0-9]+\)\s+count:([0-9]+).*/\1/p')"
 [[ "$sdiag_count" == "$(submit_api)" ]] || fail "sdiag says $sdiag_count submits, the API $(submit_api)"
 scancel "${jobs[@]}"
@@ -61,7 +45,7 @@ scancel "${jobs[@]}"
 resets_before="$(sched 'd["data"]["slurmctld"]["resets"]')"
 sdiag -r >/dev/null
 for _ in $(seq 5); do squeue >/dev/null; done
-wait_reads 3
+wait_sched_reads 3
 [[ "$(sched 'd["data"]["slurmctld"]["resets"]')" -ge $((resets_before + 1)) ]] || fail "no reset seen after sdiag -r: $(api /api/v1/scheduler)"
 (( $(submit_metric) >= base_metric + 20 )) || fail "/metrics counter fell after the reset: $(submit_metric)"
 history="$(api "/api/v1/metrics/history?metric=scheduler.&start=$t0")"

@@ -9,22 +9,12 @@ source "$(dirname "$0")/head_lib.sh"
 start_head "  webui_dir: ${HPCMON_WEBUI_DIR:?}
 scheduler:
   interval_s: 1"
-sched() { jget "$(api /api/v1/scheduler)" "$1"; }
-collections() { sched 'd.get("data", {}).get("collections", 0)'; }
-wait_reads() {
-  local target=$(( $(collections) + $1 ))
-  for _ in $(seq 200); do
-    (( $(collections) >= target )) && return 0
-    sleep 0.05
-  done
-  fail "the daemon did not read the statistics $1 more times: $(api /api/v1/scheduler)"
-}
-wait_reads 1
+wait_sched_reads 1
 jobs=()
 for i in 1 2 3; do jobs+=("$(sbatch --parsable -H -J "sched-web-$i" --wrap true)"); done
 trap 'scancel "${jobs[@]}" 2>/dev/null || true; kill "$head_pid" 2>/dev/null || true' EXIT
-wait_reads 3  # rates over at least two intervals for the chart
-count="$(sched 'next(t["count"] for t in d["data"]["slurmctld"]["rpc_types"] if t["rpc"] == "REQUEST_SUBMIT_BATCH_JOB")')"
+wait_sched_reads 3  # rates over at least two intervals for the chart
+count="$(sched_rpc_count slurmctld REQUEST_SUBMIT_BATCH_JOB)"
 (( count >= 3 )) || fail "API submit count $count after three sbatch"
 cat >"$work/expect.json" <<JSON
 {"base": "$head_url/", "npm_dir": "${HPCMON_WEBUI_NPM:?}", "chromium": "${HPCMON_CHROMIUM:?}",
