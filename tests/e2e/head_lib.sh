@@ -39,6 +39,14 @@ YAML
   fail "hpcmond did not answer on $head_url"
 }
 
+# write_tokens NAME: the head's token files, $work/agent.token and $work/api.token (mode 600),
+# holding agent-token-for-NAME and human-token-for-NAME.
+write_tokens() {
+  (umask 077
+   printf 'agent-token-for-%s\n' "$1" >"$work/agent.token"
+   printf 'human-token-for-%s\n' "$1" >"$work/api.token")
+}
+
 # api PATH [curl args...]: the body of a GET.
 api() { local path="$1"; shift; curl -s "$@" "$head_url$path"; }
 
@@ -67,4 +75,19 @@ sched_rpc_metric() {
   local line
   line="$(curl -s "$head_url/metrics" | grep "^hpcmon_scheduler_rpcs_total{.*daemon=\"$1\",rpc=\"$2\"" || true)"
   echo "${line##* }" | sed 's/^$/0/'
+}
+
+# wait_alerts QUERY TOTAL [TRIES] [WHILE_PID]: polls GET /api/v1/alerts?QUERY every 0.1 s, at
+# most TRIES times (100), until its total is TOTAL; stops early once WHILE_PID has exited.
+# Prints the last answer; fails (status 1) when the total was never reached.
+wait_alerts() {
+  local query="$1" want="$2" tries="${3:-100}" while_pid="${4:-}" answer=""
+  for _ in $(seq "$tries"); do
+    answer="$(api "/api/v1/alerts?$query")"
+    [[ "$(jget "$answer" 'd["data"]["total"]')" == "$want" ]] && { echo "$answer"; return 0; }
+    [[ -n "$while_pid" ]] && ! kill -0 "$while_pid" 2>/dev/null && break
+    sleep 0.1
+  done
+  echo "$answer"
+  return 1
 }
