@@ -7,10 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh" "$@"
 source "$(dirname "$0")/agent_lib.sh"
 source "$(dirname "$0")/head_lib.sh"
-umask 077
-printf 'agent-token-for-node-down\n' >"$work/agent.token"
-printf 'human-token-for-node-down\n' >"$work/api.token"
-umask 022
+write_tokens node-down
 node="$(sinfo -h -N -o %N | head -1)"
 [[ -n "$node" ]] || fail "no node in sinfo"
 start_head "alerting:
@@ -45,12 +42,8 @@ down="$(api "/api/v1/alerts?alertname=NodeDown&state=active")"
 
 marked=1
 scontrol update nodename="$node" state=down reason="hpcmon e2e: disk replaced"
-for _ in $(seq 100); do
-  down="$(api "/api/v1/alerts?alertname=NodeDown&state=firing&node=$node")"
-  [[ "$(jget "$down" 'd["data"]["total"]')" == 1 ]] && break
-  sleep 0.1
-done
-[[ "$(jget "$down" 'd["data"]["total"]')" == 1 ]] || { cat "$work/head.log" >&2; fail "no NodeDown for $node: $down"; }
+down="$(wait_alerts "alertname=NodeDown&state=firing&node=$node" 1)" ||
+  { cat "$work/head.log" >&2; fail "no NodeDown for $node: $down"; }
 alert="$(jget "$down" 'json.dumps(d["data"]["alerts"][0])')"
 [[ "$(jget "$alert" 'd["annotations"]["reason"]')" == "Slurm DOWN: hpcmon e2e: disk replaced" ]] || fail "reason: $alert"
 [[ "$(jget "$alert" 'd["annotations"]["slurm_state"].startswith("DOWN")')" == True ]] || fail "slurm_state: $alert"
@@ -60,12 +53,7 @@ alert="$(jget "$down" 'json.dumps(d["data"]["alerts"][0])')"
 heard || fail "the agent stopped pushing: the alert must come from Slurm's state"
 
 scontrol update nodename="$node" state=resume
-for _ in $(seq 100); do
-  firing="$(api "/api/v1/alerts?alertname=NodeDown&state=firing&node=$node")"
-  [[ "$(jget "$firing" 'd["data"]["total"]')" == 0 ]] && break
-  sleep 0.1
-done
-[[ "$(jget "$firing" 'd["data"]["total"]')" == 0 ]] || fail "NodeDown still firing after resume: $firing"
+firing="$(wait_alerts "alertname=NodeDown&state=firing&node=$node" 0)" || fail "NodeDown still firing after resume: $firing"
 resolved="$(api "/api/v1/alerts?alertname=NodeDown&state=resolved&node=$node")"
 [[ "$(jget "$resolved" 'd["data"]["total"]')" == 1 ]] || fail "NodeDown not resolved after resume: $resolved"
 # One alert from DOWN to resolved (Slurm's NOT_RESPONDING while slurmd registers again is the same alert).

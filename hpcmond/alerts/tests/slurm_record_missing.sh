@@ -7,9 +7,7 @@ set -euo pipefail
 repo="$1"
 source "$repo/tests/e2e/lib.sh" "$2" none none none "$3"
 source "$repo/tests/e2e/head_lib.sh"
-printf 'agent-token-for-alert-tests\n' >"$work/agent.token"
-printf 'human-token-for-alert-tests\n' >"$work/api.token"
-chmod 600 "$work/agent.token" "$work/api.token"
+write_tokens alert-tests
 start_head "alerting:
   state_file: $work/alerts.json
   evaluation_interval_s: 0.2
@@ -43,12 +41,8 @@ done
 [[ "$(jget "$(api "/api/v1/alerts?alertname=RecordMissing&job=$job")" 'd["data"]["total"]')" == 0 ]] \
   || fail "RecordMissing before the job ended"
 
-for _ in $(seq 300); do
-  alerts="$(api "/api/v1/alerts?alertname=RecordMissing&state=firing&job=$job")"
-  [[ "$(jget "$alerts" 'd["data"]["total"]')" == 1 ]] && break
-  sleep 0.1
-done
-[[ "$(jget "$alerts" 'd["data"]["total"]')" == 1 ]] || { cat "$work/head.log" >&2; fail "no RecordMissing for job $job: $alerts"; }
+alerts="$(wait_alerts "alertname=RecordMissing&state=firing&job=$job" 1 300)" ||
+  { cat "$work/head.log" >&2; fail "no RecordMissing for job $job: $alerts"; }
 [[ "$(jget "$alerts" 'd["data"]["alerts"][0]["labels"]["step"]')" == all ]] || fail "step label: $alerts"
 [[ "$(jget "$alerts" 'd["data"]["alerts"][0]["labels"]["reason"]')" == "no record of the finished Slurm job (ran on $node)" ]] \
   || fail "reason: $alerts"
