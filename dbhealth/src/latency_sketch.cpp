@@ -25,14 +25,41 @@ double value_of(int index) {
 
 }  // namespace
 
-void LatencySketch::add(double seconds) {
+void LatencySketch::add(double seconds) { add(seconds, 1); }
+
+void LatencySketch::add(double seconds, std::uint64_t count) {
+    if (count == 0) return;
     const int index = index_of(seconds);
     auto it = std::lower_bound(buckets_.begin(), buckets_.end(), index,
                                [](const auto& bucket, int i) { return bucket.first < i; });
-    if (it != buckets_.end() && it->first == index) ++it->second;
-    else buckets_.insert(it, {index, 1});
-    ++count_;
+    if (it != buckets_.end() && it->first == index) it->second += count;
+    else buckets_.insert(it, {index, count});
+    count_ += count;
     max_ = std::max(max_, seconds);
+}
+
+void LatencySketch::merge(const LatencySketch& other) {
+    for (const auto& [index, count] : other.buckets_) {
+        auto it = std::lower_bound(buckets_.begin(), buckets_.end(), index,
+                                   [](const auto& bucket, int i) { return bucket.first < i; });
+        if (it != buckets_.end() && it->first == index) it->second += count;
+        else buckets_.insert(it, {index, count});
+    }
+    count_ += other.count_;
+    max_ = std::max(max_, other.max_);
+}
+
+LatencySketch LatencySketch::restore(std::vector<std::pair<int, std::uint64_t>> buckets, double max) {
+    LatencySketch sketch;
+    std::sort(buckets.begin(), buckets.end());
+    for (const auto& [index, count] : buckets) {
+        if (count == 0) continue;
+        if (!sketch.buckets_.empty() && sketch.buckets_.back().first == index) sketch.buckets_.back().second += count;
+        else sketch.buckets_.emplace_back(index, count);
+        sketch.count_ += count;
+    }
+    sketch.max_ = max;
+    return sketch;
 }
 
 double LatencySketch::quantile(double q) const {

@@ -76,6 +76,14 @@ void SlowLogFollower::load_state() {
     resumed_ = true;
 }
 
+void SlowLogFollower::resume_at(const FollowerPosition& position) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+    position_ = position;
+    resumed_ = true;
+    save_state();
+}
+
 void SlowLogFollower::save_state() {
     if (state_file_.empty()) return;
     const std::filesystem::path temporary = state_file_.string() + ".tmp";

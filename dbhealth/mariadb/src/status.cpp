@@ -43,11 +43,13 @@ bool readable(Read read, const std::string& privilege, DbStatus& status) {
 
 void read_counters(Connection& connection, DbStatus& status) {
   const auto variables = connection.query(
-      "SELECT @@version, @@max_connections, @@max_user_connections, @@performance_schema");
+      "SELECT @@version, @@max_connections, @@max_user_connections, @@performance_schema, "
+      "@@performance_schema_max_digest_length");
   const auto& v = variables.rows.at(0);
   status.server_version = v[0].value_or("");
   status.max_connections = to_int(v[1]);
   status.max_user_connections = to_int(v[2]);
+  if (v.size() > 4 && to_int(v[4]) > 0) status.max_digest_length = to_int(v[4]);
   if (to_int(v[3]) == 0) status.digests_note = "performance_schema is OFF (performance_schema=ON in my.cnf, restart)";
   const auto counters = connection.query(
       "SHOW GLOBAL STATUS WHERE Variable_name IN ('Threads_connected','Threads_running',"
@@ -92,10 +94,11 @@ void read_clients(Connection& connection, DbStatus& status) {
 void read_digests(Connection& connection, const ReadOptions& options, DbStatus& status) {
   std::string sql =
       "SELECT SCHEMA_NAME, DIGEST, DIGEST_TEXT, COUNT_STAR, SUM_TIMER_WAIT, AVG_TIMER_WAIT, MAX_TIMER_WAIT, "
-      "SUM_ROWS_EXAMINED, SUM_ROWS_SENT, SUM_NO_INDEX_USED, FIRST_SEEN, LAST_SEEN "
+      "SUM_ROWS_EXAMINED, SUM_ROWS_SENT, SUM_NO_INDEX_USED, FIRST_SEEN, LAST_SEEN, MIN_TIMER_WAIT, "
+      "SUM_LOCK_TIME, UNIX_TIMESTAMP(FIRST_SEEN), UNIX_TIMESTAMP(LAST_SEEN) "
       "FROM performance_schema.events_statements_summary_by_digest";
   if (!options.digest_schema.empty()) sql += " WHERE SCHEMA_NAME = " + connection.quote(options.digest_schema);
-  sql += " ORDER BY SUM_TIMER_WAIT DESC LIMIT " + std::to_string(options.top_digests);
+  sql += " ORDER BY SUM_TIMER_WAIT DESC LIMIT " + std::to_string(options.max_digest_rows);
   const auto result = connection.query(sql);
   for (const auto& row : result.rows) {
     Digest d;
@@ -111,8 +114,13 @@ void read_digests(Connection& connection, const ReadOptions& options, DbStatus& 
     d.no_index_used = to_uint(row[9]);
     d.first_seen = row[10].value_or("");
     d.last_seen = row[11].value_or("");
+    d.min_s = static_cast<double>(to_uint(row[12])) / kPicoseconds;
+    d.lock_s = static_cast<double>(to_uint(row[13])) / kPicoseconds;
+    d.first_seen_epoch = to_int(row[14]);
+    d.last_seen_epoch = to_int(row[15]);
     status.digests.push_back(std::move(d));
   }
+  status.digests_complete = status.digests.size() < options.max_digest_rows;
   status.digests_available = true;
 }
 
@@ -134,6 +142,7 @@ DbStatus read_status(Connection& connection, const ReadOptions& options) {
   status.t_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
+  status.top_digests = options.top_digests;
   read_counters(connection, status);
   readable([&] { read_clients(connection, status); }, "PROCESS", status);
   if (status.digests_note.empty()) {
@@ -143,6 +152,17 @@ DbStatus read_status(Connection& connection, const ReadOptions& options) {
   status.up = true;
   status.collect_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return status;
+}
+
+DigestSnapshot digest_snapshot(const DbStatus& status) {
+  DigestSnapshot snapshot;
+  snapshot.complete = status.digests_complete;
+  snapshot.max_digest_length = static_cast<std::size_t>(std::max<std::int64_t>(status.max_digest_length, 1));
+  snapshot.rows.reserve(status.digests.size());
+  for (const auto& d : status.digests)
+    snapshot.rows.push_back({d.schema, d.digest, d.text, d.count, d.total_s, d.min_s, d.max_s, d.lock_s,
+                             d.rows_examined, d.rows_sent, d.no_index_used, d.first_seen_epoch, d.last_seen_epoch});
+  return snapshot;
 }
 
 nlohmann::json to_json(const ClientConnections& c) {
@@ -156,14 +176,18 @@ nlohmann::json to_json(const Digest& d) {
           {"total_s", d.total_s},      {"avg_s", d.avg_s},
           {"max_s", d.max_s},          {"rows_examined", d.rows_examined},
           {"rows_sent", d.rows_sent},  {"no_index_used", d.no_index_used},
-          {"first_seen", d.first_seen}, {"last_seen", d.last_seen}};
+          {"first_seen", d.first_seen}, {"last_seen", d.last_seen},
+          {"min_s", d.min_s},          {"lock_time_s", d.lock_s}};
 }
 
 nlohmann::json to_json(const DbStatus& s) {
   nlohmann::json clients = nlohmann::json::array();
   for (const auto& c : s.clients) clients.push_back(to_json(c));
   nlohmann::json digests = nlohmann::json::array();
-  for (const auto& d : s.digests) digests.push_back(to_json(d));
+  for (const auto& d : s.digests) {
+    if (digests.size() >= s.top_digests) break;  // the top by total time; the head's analysis has them all
+    digests.push_back(to_json(d));
+  }
   return {{"t_ns", s.t_ns},
           {"db_up", s.up ? 1 : 0},
           {"failure", s.up ? "" : std::string(failure_name(s.failure))},

@@ -12,6 +12,7 @@
 #include "hpcmon/head/api_alerts.hpp"
 #include "hpcmon/head/api_scheduler.hpp"
 #include "hpcmon/head/db_connections.hpp"
+#include "hpcmon/head/db_slowlog_collector.hpp"
 
 namespace hpcmon::head {
 namespace {
@@ -153,6 +154,7 @@ std::string prometheus_text(const Services& services) {
   out += alerts_prometheus_text(services);
   out += scheduler_prometheus_text(services);
   out += db_connections_prometheus_text(services.db, services.cluster);
+  out += db_fingerprints_prometheus_text(services.db_statements);
   return out;
 }
 

@@ -172,7 +172,8 @@ int run(const config::Config& config, std::atomic<bool>& stop, std::atomic<bool>
   // The accounting database's slow log, followed and analysed on a thread of its own
   // (db_slowlog_collector.hpp); GET /api/v1/db shows it beside the connection health.
   const std::unique_ptr<SlowLogCollector> slowlog =
-      start_slowlog_collector(config.accounting_db, services.cluster, history_store.get(), log);
+      start_slowlog_collector(config.accounting_db, services.cluster, history_store.get(), log, db_monitor.get());
+  services.db_statements = slowlog.get();
   register_db_routes(router, slowlog.get(), services.db);
   register_db_connection_routes(router, db_monitor.get());
   register_static_routes(router, config.api.webui_dir.empty() ? default_webui_dir()

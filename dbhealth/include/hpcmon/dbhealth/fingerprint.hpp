@@ -25,8 +25,18 @@ std::vector<Token> tokenize_sql(std::string_view sql);
 std::string fingerprint(std::string_view sql);
 std::string fingerprint(const std::vector<Token>& tokens);  // of tokenize_sql's tokens
 
-// 16 hex digits (FNV-1a 64 of the fingerprint text): the fingerprint's id in the API.
+// 16 hex digits (FNV-1a 64 of the text): the fingerprint's id in the API, taken of the
+// statement's identity (below) so that a slow-log statement and its performance_schema digest
+// have the same id.
 std::string fingerprint_id(std::string_view fingerprint_text);
+
+// The statement's identity: one text for the statement as slurmdbd sent it (double quotes,
+// t1.col, 'literals', IN (1,2)) and as performance_schema's DIGEST_TEXT shows it (backquotes,
+// `t1` . `col`, ?, IN (...), VALUES (...) /* , ... */, keyword synonyms such as SYSTEM_USER for
+// user or DISTINCTROW for distinct, a trailing ;): identifiers unquoted, lower case, literal
+// lists folded to (?+), && and || as and/or.
+std::string statement_identity(const std::vector<Token>& tokens);
+std::string statement_identity(std::string_view sql);
 
 // select, insert, update, delete, commit, set, call, show, ... (first word, lower case).
 std::string statement_kind(std::string_view sql);

@@ -46,6 +46,9 @@ public:
     // Reads what is new. Never throws for a missing or unreadable log (it says so, once).
     FollowerRound poll();
     const FollowerPosition& position() const { return position_; }
+    // Continue from `position` (saved with the analysis that ingested everything before it),
+    // as after a restart: the next poll() checks the file is still the same one.
+    void resume_at(const FollowerPosition& position);
     const std::filesystem::path& path() const { return log_; }
 
 private:

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hpcmon/dbhealth/analyzer.hpp"
 #include "hpcmon/dbhealth/mariadb.hpp"
 
 namespace hpcmon::dbhealth {
@@ -29,10 +30,11 @@ struct Digest {
   std::string digest;  // MariaDB's hash of the normalised statement
   std::string text;    // DIGEST_TEXT: the statement with literals as ?
   std::uint64_t count = 0;
-  double total_s = 0, avg_s = 0, max_s = 0;
+  double total_s = 0, avg_s = 0, max_s = 0, min_s = 0, lock_s = 0;
   std::uint64_t rows_examined = 0, rows_sent = 0;
   std::uint64_t no_index_used = 0;  // executions that used no index
   std::string first_seen, last_seen;  // server local time, as MariaDB prints it
+  std::int64_t first_seen_epoch = 0, last_seen_epoch = 0;  // the same, epoch seconds
 };
 
 struct DbStatus {
@@ -53,14 +55,18 @@ struct DbStatus {
   bool sees_all_clients = false;  // PROCESS privilege: PROCESSLIST lists every client
   bool digests_available = false;
   std::string digests_note;       // why not, when not
-  std::vector<Digest> digests;    // by total time, most first
+  std::vector<Digest> digests;    // every digest of the schema (up to max_digest_rows), by total time
+  std::size_t top_digests = 20;   // how many of them to_json shows
+  bool digests_complete = false;  // fewer than max_digest_rows: none was left out
+  std::int64_t max_digest_length = 1024;  // @@performance_schema_max_digest_length: longer texts are cut
   std::vector<std::string> missing_privileges;  // e.g. "PROCESS", "SELECT on performance_schema"
   double collect_s = 0;           // how long this reading took
 };
 
 struct ReadOptions {
   std::string digest_schema;        // only digests of this schema (slurmdbd's); empty: all
-  std::size_t top_digests = 20;
+  std::size_t top_digests = 20;     // shown by to_json
+  std::size_t max_digest_rows = 10000;  // read (the digest table holds performance_schema_digests_size)
 };
 
 // Reads everything above on an open connection. Throws DbError when the connection itself
@@ -70,6 +76,9 @@ DbStatus read_status(Connection& connection, const ReadOptions& options);
 
 // "127.0.0.1:45678" -> "127.0.0.1", "[::1]:5" -> "::1", "localhost" -> "localhost".
 std::string client_host(const std::string& processlist_host);
+
+// The reading's digests as the analysis takes them (Analyzer::add_digests).
+DigestSnapshot digest_snapshot(const DbStatus& status);
 
 nlohmann::json to_json(const ClientConnections& client);
 nlohmann::json to_json(const Digest& digest);

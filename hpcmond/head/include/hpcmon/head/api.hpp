@@ -30,6 +30,7 @@ namespace hpcmon::head {
 class Alerting;  // api_alerts.hpp
 class LiveDiagnosis;  // live_diagnosis.hpp
 class SchedulerCollector;  // scheduler_stats.hpp
+class SlowLogCollector;  // db_slowlog_collector.hpp
 
 // What the Slurm collector offers the API (null when Slurm is not reachable).
 class ClusterView {
@@ -60,6 +61,8 @@ struct Services {
   const LiveDiagnosis* live = nullptr;  // null: diagnosis.live_interval_s is 0 (live_diagnosis.hpp)
   const SchedulerCollector* scheduler = nullptr;  // null: no Slurm, or scheduler.enabled is false
   const dbhealth::DbMonitor* db = nullptr;  // null: accounting_db.enabled is false (db_connections.hpp)
+  // Statement fingerprints from digests and the slow log (db_slowlog_collector.hpp); null: off.
+  const SlowLogCollector* db_statements = nullptr;
 };
 
 // Every read and human route of docs/api.md (the API listener). `services` must outlive
