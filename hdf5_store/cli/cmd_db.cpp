@@ -117,7 +117,8 @@ void add_db(CLI::App& app, Action& run) {
   auto* query = cmd->add_option("--query", options->query, "the offending SELECT, as logged");
   cmd->add_option("--query-file", options->query_file, "read the SELECT from this file")->excludes(query);
   cmd->add_option("--copy", options->copy,
-                  "copy these tables of the live schema into the development schema first (live server only)")
+                  "copy these tables of the live schema into the development schema first (on the live server, "
+                  "or from it into another development server)")
       ->delimiter(',');
   cmd->add_option("--chunk-rows", options->chunk_rows, "rows per copy chunk (default 10000)")->check(CLI::Range(1, 100000000));
   cmd->add_option("--runs", options->runs, "timed runs before and after (median; default 5)")->check(CLI::Range(1, 1000));

@@ -157,6 +157,7 @@ std::vector<CopyReport> copy_tables(Connection& connection, const std::string& l
     const auto start = Clock::now();
     CopyReport report;
     report.table = table;
+    report.from = live_schema;
     const std::string source = live + "." + quote_identifier(table), target = dev + "." + quote_identifier(table);
     connection.execute("DROP TABLE IF EXISTS " + target);
     connection.execute("CREATE TABLE " + target + " LIKE " + source);
@@ -199,6 +200,96 @@ std::vector<CopyReport> copy_tables(Connection& connection, const std::string& l
   return reports;
 }
 
+namespace {
+
+// The marker table of a copy schema (both kinds of copy).
+void make_marker(Connection& dev, const std::string& dev_schema) {
+  const std::string dev_q = quote_identifier(dev_schema);
+  dev.execute("CREATE DATABASE IF NOT EXISTS " + dev_q);
+  dev.execute("CREATE TABLE IF NOT EXISTS " + dev_q + "." + quote_identifier(kCopyMarkerTable) +
+              " (table_name VARCHAR(192) PRIMARY KEY, source_schema VARCHAR(64) NOT NULL,"
+              " copied_rows BIGINT NOT NULL, copied_at DATETIME NOT NULL)");
+}
+
+// INSERT statements are sent when they reach this size (below max_allowed_packet's 16 MiB default).
+constexpr std::size_t kInsertBytes = 4 << 20;
+
+}  // namespace
+
+std::vector<CopyReport> copy_tables_between(Connection& source, Connection& dev, const std::string& live_schema,
+                                            const std::string& dev_schema, const std::vector<std::string>& tables,
+                                            std::int64_t chunk_rows, const Progress& progress) {
+  if (chunk_rows < 1) throw TryIndexRefused("chunk rows must be at least 1");
+  // Reads only, each chunk its own consistent snapshot: InnoDB takes no locks at READ COMMITTED.
+  source.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+  source.execute("SET SESSION autocommit = 1");
+  source.execute("SET SESSION TRANSACTION READ ONLY");
+  dev.execute("SET SESSION autocommit = 1");
+  dev.execute("SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'");
+  make_marker(dev, dev_schema);
+  const std::string live = quote_identifier(live_schema), dev_q = quote_identifier(dev_schema);
+  std::vector<CopyReport> reports;
+  for (const auto& table : tables) {
+    const auto start = Clock::now();
+    CopyReport report;
+    report.table = table;
+    report.from = source.endpoint().describe() + " " + live_schema;
+    const std::string from = live + "." + quote_identifier(table), target = dev_q + "." + quote_identifier(table);
+    const auto ddl = source.query("SHOW CREATE TABLE " + from);
+    if (ddl.rows.empty() || ddl.rows[0].size() < 2 || !ddl.rows[0][1])
+      throw DbError(Failure::query, 0, "no definition of " + live_schema + "." + table);
+    std::string create = *ddl.rows[0][1];
+    const std::string head = "CREATE TABLE " + quote_identifier(table);
+    if (create.compare(0, head.size(), head) != 0)
+      throw DbError(Failure::query, 0, "unexpected definition of " + live_schema + "." + table);
+    create = "CREATE TABLE " + target + create.substr(head.size());
+    dev.execute("DROP TABLE IF EXISTS " + target);
+    dev.execute(create);
+    const auto key = source.query(
+        "SELECT s.COLUMN_NAME, c.DATA_TYPE FROM information_schema.STATISTICS s JOIN information_schema.COLUMNS c"
+        " ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME"
+        " WHERE s.TABLE_SCHEMA = " + source.quote(live_schema) + " AND s.TABLE_NAME = " + source.quote(table) +
+        " AND s.INDEX_NAME = 'PRIMARY' ORDER BY s.SEQ_IN_INDEX");
+    const bool keyset = key.rows.size() == 1 && lower(key.rows[0][1].value_or("")).find("int") != std::string::npos;
+    const std::string column = keyset ? quote_identifier(*key.rows[0][0]) : "";
+    std::string last;
+    while (true) {
+      const auto rows = source.query("SELECT * FROM " + from + (keyset && !last.empty() ? " WHERE " + column + " > " + last : "") +
+                                     (keyset ? " ORDER BY " + column + " LIMIT " + std::to_string(chunk_rows) : ""));
+      if (rows.rows.empty()) break;
+      std::size_t key_at = 0;
+      if (keyset) key_at = rows.column(*key.rows[0][0]);
+      std::string insert;
+      auto flush = [&] {
+        if (!insert.empty()) dev.execute(insert);
+        insert.clear();
+      };
+      for (const auto& row : rows.rows) {
+        insert += insert.empty() ? "INSERT INTO " + target + " VALUES (" : ",(";
+        for (std::size_t i = 0; i < row.size(); ++i) {
+          if (i) insert += ',';
+          insert += row[i] ? dev.quote(*row[i]) : "NULL";
+        }
+        insert += ')';
+        if (insert.size() >= kInsertBytes) flush();
+      }
+      flush();
+      report.rows += rows.rows.size();
+      ++report.chunks;
+      if (!keyset || rows.rows.size() < static_cast<std::size_t>(chunk_rows)) break;
+      last = rows.rows.back()[key_at].value_or("0");
+    }
+    dev.execute("REPLACE INTO " + dev_q + "." + quote_identifier(kCopyMarkerTable) + " VALUES (" + dev.quote(table) +
+                ", " + dev.quote(live_schema) + ", " + std::to_string(report.rows) + ", NOW())");
+    report.seconds = since(start);
+    say(progress, "copied " + std::to_string(report.rows) + " rows of " + live_schema + "." + table + " from " +
+                      source.endpoint().describe() + " into " + dev_schema + " on " + dev.endpoint().describe() +
+                      " in " + std::to_string(report.chunks) + " chunks, " + fixed(report.seconds, 2) + " s");
+    reports.push_back(report);
+  }
+  return reports;
+}
+
 TryIndexReport try_index(const TryIndexRequest& request, const Progress& progress) {
   TryIndexReport report;
   const auto index = parse_create_index(request.create_index);
@@ -229,10 +320,24 @@ TryIndexReport try_index(const TryIndexRequest& request, const Progress& progres
     throw TryIndexRefused("the query names the live schema " + request.live_schema +
                           " explicitly; give it unqualified so that it runs on the copy");
   if (!request.copy_tables.empty()) {
-    if (!on_live)
-      throw TryIndexRefused("--copy copies within the live server only; on another server restore a backup instead");
-    report.copies = copy_tables(dev, request.live_schema, request.dev_schema, request.copy_tables,
-                                request.copy_chunk_rows, progress);
+    if (on_live) {
+      report.copies = copy_tables(dev, request.live_schema, request.dev_schema, request.copy_tables,
+                                  request.copy_chunk_rows, progress);
+    } else {
+      if (!request.live && !request.copy_source)
+        throw TryIndexRefused("--copy needs the live server to copy from (accounting_db host/port or --host/--port)");
+      Endpoint source_endpoint = request.copy_source ? *request.copy_source : *request.live;
+      if (!request.copy_source) {  // the live address, the development account
+        source_endpoint.user = request.dev.user;
+        source_endpoint.password_file = request.dev.password_file;
+      }
+      source_endpoint.database.clear();
+      Connection source = Connection::open(source_endpoint);
+      if (server_identity(source) == server_identity(dev))
+        throw TryIndexRefused("the copy source and the development server are the same server");
+      report.copies = copy_tables_between(source, dev, request.live_schema, request.dev_schema, request.copy_tables,
+                                          request.copy_chunk_rows, progress);
+    }
   }
   if (on_live && !marker_lists(dev, request.dev_schema, index->table))
     throw TryIndexRefused("schema " + request.dev_schema + " on the live server has no copy of " + index->table +
@@ -292,6 +397,7 @@ nlohmann::json to_json(const TryIndexReport& r) {
   nlohmann::json copies = nlohmann::json::array();
   for (const auto& c : r.copies)
     copies.push_back({{"table", c.table},
+                      {"from", c.from},
                       {"rows", c.rows},
                       {"chunks", c.chunks},
                       {"seconds", c.seconds},
@@ -312,7 +418,7 @@ nlohmann::json to_json(const TryIndexReport& r) {
 std::string to_text(const TryIndexReport& r) {
   std::string out = "try-index on " + r.target + (r.on_live_server ? " (a copy on the live server)" : "") + "\n";
   for (const auto& c : r.copies)
-    out += "  copied " + c.table + ": " + std::to_string(c.rows) + " rows in " + fixed(c.seconds, 2) + " s (" +
+    out += "  copied " + c.table + " from " + c.from + ": " + std::to_string(c.rows) + " rows in " + fixed(c.seconds, 2) + " s (" +
            fixed(c.seconds > 0 ? static_cast<double>(c.rows) / c.seconds : 0, 0) + " rows/s)\n";
   out += "  index: " + r.executed_index_statement + " (" + fixed(r.create_s, 2) + " s)\n";
   out += "  before: median " + fixed(r.before.median_s * 1000, 2) + " ms of " + std::to_string(r.before.runs_s.size()) +

@@ -1,8 +1,9 @@
 // `hpcmon db try-index`: applies a suggested CREATE INDEX to a DEVELOPMENT database only and
 // measures the offending query before and after (EXPLAIN, median of N timed runs).
-// The development database is another server (a restored backup), or a copy of the needed
-// tables that this code makes on the live server in chunks under READ COMMITTED (consistent
-// reads: slurmdbd's tables are never locked), marked by a table hpcmon_try_index_copy.
+// The development database is another server (a restored backup, or a copy of the needed tables
+// that this code makes there from the live server), or a copy on the live server itself. Copies
+// are read in primary-key chunks under READ COMMITTED (consistent reads: slurmdbd's tables are
+// never locked) and marked by a table hpcmon_try_index_copy.
 // What it must never do: create, drop or alter anything in slurmdbd's live schema. On the live
 // server it refuses the live schema, and any schema that is not a copy it made. (slurmdbd drops
 // indexes it does not define at its next start anyway: a real index lives only in a copy.)
@@ -43,7 +44,10 @@ struct TryIndexRequest {
   std::string dev_schema;        // the copy or restored schema the index goes into
   std::optional<Endpoint> live;  // the live server (to recognise it); unreachable: compared by address
   std::string live_schema = "slurm_acct_db";
-  std::vector<std::string> copy_tables;  // copy these from live_schema first (live server only)
+  std::vector<std::string> copy_tables;  // copy these from live_schema first
+  // Reads the live tables when the development server is another one; default: the live
+  // server's address with the development account (it needs SELECT on live_schema there).
+  std::optional<Endpoint> copy_source;
   std::int64_t copy_chunk_rows = 10000;
   std::string create_index;      // the suggestion
   std::string query;             // the offending SELECT, as logged (ANSI_QUOTES like slurmdbd)
@@ -65,6 +69,7 @@ struct Timing {
 
 struct CopyReport {
   std::string table;
+  std::string from;  // the source: "schema" on the same server, "user@host:port schema" on another
   std::uint64_t rows = 0;
   std::uint64_t chunks = 0;
   double seconds = 0;
@@ -89,6 +94,13 @@ using Progress = std::function<void(const std::string&)>;
 std::vector<CopyReport> copy_tables(Connection& connection, const std::string& live_schema,
                                     const std::string& dev_schema, const std::vector<std::string>& tables,
                                     std::int64_t chunk_rows, const Progress& progress = {});
+
+// Copies `tables` of live_schema on the live server (`source`, read in chunks of chunk_rows by
+// primary key under READ COMMITTED, nothing written there) into dev_schema on ANOTHER server
+// (`dev`: created from SHOW CREATE TABLE, filled by multi-row INSERTs), recorded in its marker.
+std::vector<CopyReport> copy_tables_between(Connection& source, Connection& dev, const std::string& live_schema,
+                                            const std::string& dev_schema, const std::vector<std::string>& tables,
+                                            std::int64_t chunk_rows, const Progress& progress = {});
 
 // The whole trial; throws TryIndexRefused before changing anything when a safety rule says no,
 // DbError when a server fails.
