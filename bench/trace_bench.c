@@ -3,17 +3,22 @@
  *   pingpong_8 <ns>       8-byte ping-pong between ranks 0 and 1, one-way time per message
  *   calls_per_rank <n>    MPI calls rank 0 made (what the trace holds when tracing)
  *   finalize_ms <ms>      rank 0's MPI_Finalize (with tracing: the trace merge and write)
+ *   finalize_cpu_ms <ms>  CPU time rank 0 used in it (the rest of its wall time it waited or was
+ *                         kept off the cores by other load)
+ *   waiter_cpu_ms <ms>    CPU time another rank used in its MPI_Finalize (one line per rank
+ *                         but 0): what waiting for rank 0 takes from the cores it needs
  * Usage: trace_bench [calls (default 1,000,000; ping-pong uses 1/10)] */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-static double now_ns(void) {
+static double clock_ns(clockid_t clock) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
+static double now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
@@ -49,7 +54,10 @@ int main(int argc, char **argv) {
     fflush(stdout);
   }
   t0 = now_ns();
+  const double cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
   MPI_Finalize();
-  if (rank == 0) printf("finalize_ms %.2f\n", (now_ns() - t0) / 1e6);
+  if (rank == 0)
+    printf("finalize_ms %.2f\nfinalize_cpu_ms %.2f\n", (now_ns() - t0) / 1e6, (clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / 1e6);
+  else printf("waiter_cpu_ms %.2f\n", (clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / 1e6);
   return 0;
 }

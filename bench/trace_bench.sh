@@ -8,7 +8,8 @@
 # calls: record size traced minus untraced, over the events the trace holds. Finalize: rank 0's
 # MPI_Finalize at 2 and 4 ranks, preload vs traced (the trace merge and write).
 # Usage: bench/trace_bench.sh [build dir (default ./build)] [runs (default 5)]
-# Environment: HPCMON_BENCH_CALLS (default 1,000,000 per case; ping-pong uses 1/10).
+# Environment: HPCMON_BENCH_CALLS (default 1,000,000 per case; ping-pong uses 1/10);
+# HPCMON_BENCH_LOAD=N runs N busy loops beside the runs (a loaded machine: finalize under load).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
@@ -17,7 +18,12 @@ calls="${HPCMON_BENCH_CALLS:-1000000}"
 preload="$(find "$build" -name libhpcmon_mpi.so | head -1)"
 [[ -f "$preload" ]] || { echo "build hpcmon_mpi and hpcmon_mpi_report first" >&2; exit 2; }
 work="$(mktemp -d /tmp/trace-bench.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+load_pids=()
+trap 'kill "${load_pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+for ((l = 0; l < ${HPCMON_BENCH_LOAD:-0}; ++l)); do
+  bash -c 'while :; do :; done' &
+  load_pids+=($!)
+done
 mpicc -O2 -o "$work/trace_bench" "$root/bench/trace_bench.c"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader \
        OMPI_MCA_rmaps_base_oversubscribe=1 HPCMON_MPI_QUIET=1 HPCMON_MPI_LIVE=0
@@ -28,9 +34,10 @@ one() {  # variant ranks
   local env=(env HPCMON_OUTPUT_DIR="$out")
   [[ "$variant" != base ]] && env+=(LD_PRELOAD="$preload")
   [[ "$variant" == traced ]] && env+=(HPCMON_MPI_TRACE=1 HPCMON_MPI_TRACE_EVENTS=$((2 * calls)))
-  "${env[@]}" mpirun -np "$np" --bind-to none "$work/trace_bench" "$calls" | while read -r key value; do
-    echo "$variant $np $key $value"
-  done >> "$raw"
+  # The waiting ranks' CPU time in MPI_Finalize is summed over the ranks of the run.
+  "${env[@]}" mpirun -np "$np" --bind-to none "$work/trace_bench" "$calls" |
+    awk -v v="$variant" -v np="$np" '$1 == "waiter_cpu_ms" { w += $2; next } { print v, np, $1, $2 }
+                                     END { print v, np, "waiters_cpu_ms", w + 0 }' >> "$raw"
   local rec; rec="$(find "$out" -name '*.h5' | head -1)"
   [[ -n "$rec" ]] && echo "$variant $np record_bytes $(stat -c %s "$rec")" >> "$raw"
   if [[ "$variant" == traced && -n "$rec" ]]; then
@@ -67,9 +74,11 @@ for np in (2, 4):
     extra = med(d[("traced", np, "record_bytes")]) - med(d[("preload", np, "record_bytes")])
     print(f"\n{np} ranks: {ev:.0f} events traced, record {extra / 1e6:.1f} MB larger: "
           f"{extra / ev * 1e6 / 1e6:.2f} MB per million calls on disk (40 MB per million in the ranks' buffers)")
-print("\n| ranks | MPI_Finalize, tracing off (ms) | traced (ms) | added (ms) | events merged |")
-print("|---|---|---|---|---|")
+print("\n| ranks | MPI_Finalize, tracing off (ms) | traced (ms) | added (ms) | events merged | rank 0's CPU in it, off / traced (ms) | waiting ranks' CPU in it, off / traced (ms) |")
+print("|---|---|---|---|---|---|---|")
 for np in (2, 4):
     p, t = d[("preload", np, "finalize_ms")], d[("traced", np, "finalize_ms")]
-    print(f"| {np} | {med(p):.1f} | {med(t):.1f} | {med(t) - med(p):+.1f} | {med(d[('traced', np, 'trace_events')]):.0f} |")
+    w = f"{med(d[('preload', np, 'waiters_cpu_ms')]):.0f} / {med(d[('traced', np, 'waiters_cpu_ms')]):.0f}"
+    c = f"{med(d[('preload', np, 'finalize_cpu_ms')]):.0f} / {med(d[('traced', np, 'finalize_cpu_ms')]):.0f}"
+    print(f"| {np} | {med(p):.1f} | {med(t):.1f} | {med(t) - med(p):+.1f} | {med(d[('traced', np, 'trace_events')]):.0f} | {c} | {w} |")
 PY

@@ -18,6 +18,7 @@ bool g_ticks_tsc = true;
 namespace {
 
 bool g_selected = false;
+constexpr long kWaitSleepMaxNs = 500000;  // a rank waiting for its turn wakes at least every 0.5 ms
 
 std::int64_t read_ns(clockid_t clock) {
   timespec ts{};
@@ -71,6 +72,9 @@ ClockOffset clock_offset(MPI_Comm comm, int rank, int size, const RankClock& clo
   const int tag = 7001;
   if (rank == 0) {
     for (int r = 1; r < size; ++r) {
+      // Rank r waits for this turn asleep (wait_gently), then measures round trips.
+      const std::int64_t go = 0;
+      g_mpi.Send(&go, 1, g_mpi.int64, r, tag, comm);
       for (int k = 0; k < kClockRounds; ++k) {
         std::int64_t ping = 0;
         g_mpi.Recv(&ping, 1, g_mpi.int64, r, tag, comm, MPI_STATUS_IGNORE);
@@ -84,6 +88,10 @@ ClockOffset clock_offset(MPI_Comm comm, int rank, int size, const RankClock& clo
   // t1 - t0 <= offset <= t2 - t0. The bounds of every exchange intersect; the offset is the
   // middle of the intersection, its error at most half its width (never more than half the
   // shortest round trip).
+  std::int64_t go = 0;
+  MPI_Request turn = g_mpi.request_null;
+  g_mpi.Irecv(&go, 1, g_mpi.int64, 0, tag, comm, &turn);
+  wait_gently(&turn, kWaitSleepMaxNs);
   std::int64_t lo = INT64_MIN, hi = INT64_MAX, best_rtt = -1;
   for (int k = 0; k < kClockRounds; ++k) {
     const std::int64_t t1 = clock.now_ns();

@@ -1,6 +1,9 @@
 #include "mpi_api.hpp"
 
 #include <dlfcn.h>
+#include <time.h>
+
+#include <algorithm>
 
 #define HPCMON_STR2(x) #x
 #define HPCMON_STR(x) HPCMON_STR2(x)
@@ -73,12 +76,30 @@ bool resolve_mpi_api(const char** missing) {
             find(a.Bcast, "PMPI_Bcast", missing) && find(a.Gather, "PMPI_Gather", missing) &&
             find(a.Gatherv, "PMPI_Gatherv", missing) &&
             find(a.Send, "PMPI_Send", missing) && find(a.Recv, "PMPI_Recv", missing) &&
+            find(a.Isend, "PMPI_Isend", missing) && find(a.Irecv, "PMPI_Irecv", missing) &&
+            find(a.Test, "PMPI_Test", missing) &&
             find(a.Type_contiguous, "PMPI_Type_contiguous", missing) &&
             find(a.Type_commit, "PMPI_Type_commit", missing) &&
             find(a.Type_free, "PMPI_Type_free", missing) &&
             find(a.Get_library_version, "PMPI_Get_library_version", missing);
   if (ok) g_mpi = a;
   return ok;
+}
+
+void wait_gently(MPI_Request* request, long max_sleep_ns) {
+  int done = 0;
+  for (int i = 0; i < 100; ++i) {
+    g_mpi.Test(request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+  }
+  long sleep_ns = 20000;
+  for (;;) {
+    timespec pause{0, sleep_ns};
+    nanosleep(&pause, nullptr);
+    g_mpi.Test(request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    sleep_ns = std::min(sleep_ns * 2, max_sleep_ns);
+  }
 }
 
 }  // namespace hpcmon::mpi

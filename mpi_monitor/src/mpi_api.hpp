@@ -35,6 +35,9 @@ struct MpiApi {
                  int, MPI_Comm) = nullptr;
   int (*Send)(const void*, int, MPI_Datatype, int, int, MPI_Comm) = nullptr;
   int (*Recv)(void*, int, MPI_Datatype, int, int, MPI_Comm, MPI_Status*) = nullptr;
+  int (*Isend)(const void*, int, MPI_Datatype, int, int, MPI_Comm, MPI_Request*) = nullptr;
+  int (*Irecv)(void*, int, MPI_Datatype, int, int, MPI_Comm, MPI_Request*) = nullptr;
+  int (*Test)(MPI_Request*, int*, MPI_Status*) = nullptr;
   int (*Type_contiguous)(int, MPI_Datatype, MPI_Datatype*) = nullptr;
   int (*Type_commit)(MPI_Datatype*) = nullptr;
   int (*Type_free)(MPI_Datatype*) = nullptr;
@@ -54,6 +57,12 @@ void* next_mpi_symbol(const char* name);
 // Fills g_mpi from the process's global scope. False (and a reason) when a symbol is
 // missing, i.e. the program runs another MPI than the one this preload was built for.
 bool resolve_mpi_api(const char** missing_symbol);
+
+// Completes `request` without holding a core: Open MPI's blocking calls poll without pause,
+// and ranks that wait for rank 0 at MPI_Finalize (while it writes the record) would take the
+// cores it needs. A short run of tests first (a message about to arrive costs no sleep), then
+// sleeps doubling from 20 us up to `max_sleep_ns`, testing after each.
+void wait_gently(MPI_Request* request, long max_sleep_ns);
 
 // "Open MPI v4.1" for the Open MPI this preload was compiled against.
 const char* built_for_mpi();

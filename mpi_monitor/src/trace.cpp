@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -20,9 +21,13 @@ constexpr std::int32_t kAskNext = 1, kAskStop = 0;
 
 std::uint64_t kept() { return std::min(g_trace.next.load(std::memory_order_relaxed), g_trace.capacity); }
 
+// Events per message: kTraceChunkEvents, or fewer under the test knob
+// HPCMON_TEST_TRACE_CHUNK_EVENTS (many chunks from a small trace), read at MPI_Init.
+int g_chunk_events = kTraceChunkEvents;
+
 // Events [from, from + n) of this rank, on rank 0's clock.
 int convert(const TraceTimebase& tb, std::uint64_t from, TraceWireEvent* out) {
-  const std::uint64_t end = std::min(kept(), from + kTraceChunkEvents);
+  const std::uint64_t end = std::min(kept(), from + std::uint64_t(g_chunk_events));
   int n = 0;
   for (std::uint64_t i = from; i < end; ++i, ++n) {
     const TraceEvent& e = g_trace.events[i];
@@ -54,6 +59,8 @@ TraceChunkHeader own_header(int rank) {
 bool trace_open(std::uint64_t capacity) {
   capacity = std::min(capacity, kTraceMaxEvents);
   if (capacity == 0) return false;
+  if (const char* v = std::getenv("HPCMON_TEST_TRACE_CHUNK_EVENTS"); v && *v)
+    g_chunk_events = std::clamp(std::atoi(v), 1, kTraceChunkEvents);
   void* p = mmap(nullptr, capacity * sizeof(TraceEvent), PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return false;
@@ -71,6 +78,10 @@ std::uint64_t trace_dropped() {
   return offered > g_trace.capacity ? offered - g_trace.capacity : 0;
 }
 
+// A waiting rank wakes at least every 0.5 ms; rank 0, whose own wait is short (the chunk is
+// on its way), every 0.1 ms.
+constexpr long kServeSleepMaxNs = 500000, kPullSleepMaxNs = 100000;
+
 void trace_serve(MPI_Comm comm, int rank, const TraceTimebase& tb) {
   std::vector<unsigned char> buf(sizeof(TraceChunkHeader) + kTraceChunkEvents * sizeof(TraceWireEvent));
   auto* header = reinterpret_cast<TraceChunkHeader*>(buf.data());
@@ -78,53 +89,71 @@ void trace_serve(MPI_Comm comm, int rank, const TraceTimebase& tb) {
   std::uint64_t from = 0;
   for (;;) {
     std::int32_t ask = kAskStop;
-    g_mpi.Recv(&ask, 4, g_mpi.byte, 0, kTraceTag, comm, MPI_STATUS_IGNORE);
+    MPI_Request request = g_mpi.request_null;
+    g_mpi.Irecv(&ask, 4, g_mpi.byte, 0, kTraceTag, comm, &request);
+    wait_gently(&request, kServeSleepMaxNs);
     if (ask != kAskNext) return;
     *header = own_header(rank);
     header->count = convert(tb, from, events);
     from += std::uint64_t(header->count);
     header->last = from >= kept() ? 1 : 0;
     const int bytes = int(sizeof(TraceChunkHeader) + std::size_t(header->count) * sizeof(TraceWireEvent));
-    g_mpi.Send(buf.data(), bytes, g_mpi.byte, 0, kTraceTag, comm);
+    g_mpi.Isend(buf.data(), bytes, g_mpi.byte, 0, kTraceTag, comm, &request);
+    wait_gently(&request, kServeSleepMaxNs);  // rank 0 takes it after writing the chunk before
     if (header->last) return;
   }
 }
 
+void TracePuller::ask(int rank) {
+  inbox_.resize(sizeof(TraceChunkHeader) + kTraceChunkEvents * sizeof(TraceWireEvent));
+  g_mpi.Irecv(inbox_.data(), int(inbox_.size()), g_mpi.byte, rank, kTraceTag, comm_, &pending_);
+  const std::int32_t next = kAskNext;
+  g_mpi.Send(&next, 4, g_mpi.byte, rank, kTraceTag, comm_);
+  asked_ = rank;
+  if (rank >= next_rank_) next_rank_ = rank + 1;
+}
+
 bool TracePuller::next(TraceChunkHeader* header, TraceWireEvent* events) {
-  while (rank_ < size_) {
-    if (rank_ == 0) {
-      *header = own_header(0);
-      header->count = convert(own_, offset_, events);
-      offset_ += std::uint64_t(header->count);
-      header->last = offset_ >= kept() ? 1 : 0;
-      if (header->last) ++rank_;
-      return true;
-    }
-    const std::int32_t ask = kAskNext;
-    g_mpi.Send(&ask, 4, g_mpi.byte, rank_, kTraceTag, comm_);
-    rank_open_ = true;
-    std::vector<unsigned char>& buf = scratch_;
-    buf.resize(sizeof(TraceChunkHeader) + kTraceChunkEvents * sizeof(TraceWireEvent));
-    g_mpi.Recv(buf.data(), int(buf.size()), g_mpi.byte, rank_, kTraceTag, comm_, MPI_STATUS_IGNORE);
-    std::memcpy(header, buf.data(), sizeof *header);
-    header->count = std::clamp(header->count, 0, kTraceChunkEvents);
-    std::memcpy(events, buf.data() + sizeof *header, std::size_t(header->count) * sizeof(TraceWireEvent));
-    if (header->last) {
-      rank_open_ = false;
-      ++rank_;
-    }
+  if (!own_done_) {
+    if (offset_ == 0 && size_ > 1) ask(1);  // rank 1 prepares its first chunk meanwhile
+    *header = own_header(0);
+    header->count = convert(own_, offset_, events);
+    offset_ += std::uint64_t(header->count);
+    header->last = offset_ >= kept() ? 1 : 0;
+    own_done_ = header->last != 0;
     return true;
   }
-  return false;
+  if (asked_ == 0) return false;
+  wait_gently(&pending_, kPullSleepMaxNs);
+  const int from = asked_;
+  asked_ = 0;
+  std::memcpy(header, inbox_.data(), sizeof *header);
+  header->rank = from;
+  header->count = std::clamp(header->count, 0, kTraceChunkEvents);
+  std::memcpy(events, inbox_.data() + sizeof *header, std::size_t(header->count) * sizeof(TraceWireEvent));
+  // The next chunk is prepared while the caller writes this one.
+  if (!header->last) ask(from);
+  else if (next_rank_ < size_) ask(next_rank_);
+  return true;
 }
 
 void TracePuller::finish() {
-  if (rank_ == 0) rank_ = 1;
-  for (; rank_ < size_; ++rank_) {
-    const std::int32_t stop = kAskStop;
-    g_mpi.Send(&stop, 4, g_mpi.byte, rank_, kTraceTag, comm_);
+  if (asked_ != 0) {
+    // The rank answers the request in flight; unless that was its last chunk, it then waits.
+    wait_gently(&pending_, kPullSleepMaxNs);
+    TraceChunkHeader h{};
+    std::memcpy(&h, inbox_.data(), sizeof h);
+    if (!h.last) {
+      const std::int32_t stop = kAskStop;
+      g_mpi.Send(&stop, 4, g_mpi.byte, asked_, kTraceTag, comm_);
+    }
+    asked_ = 0;
   }
-  rank_open_ = false;
+  for (; next_rank_ < size_; ++next_rank_) {
+    const std::int32_t stop = kAskStop;
+    g_mpi.Send(&stop, 4, g_mpi.byte, next_rank_, kTraceTag, comm_);
+  }
+  own_done_ = true;
 }
 
 bool trace_pull(void* puller, TraceChunkHeader* header, TraceWireEvent* events) {

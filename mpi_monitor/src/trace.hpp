@@ -3,7 +3,9 @@
 // once at MPI_Init. Policy when full: stop, and count every event that did not fit; the
 // record says how many were dropped per rank. At MPI_Finalize the events are converted to
 // rank 0's clock (clock.hpp) and shipped to rank 0 in bounded chunks, on rank 0's request,
-// while rank 0 appends them to the record: never the whole job's trace in one place.
+// while rank 0 appends them to the record: never the whole job's trace in one place. Rank 0
+// asks for the next chunk as soon as one arrives, so a rank prepares it while rank 0 writes;
+// ranks waiting for their turn sleep (wait_gently) instead of polling the cores away.
 // Must never: allocate, lock or make a system call in trace_add (the hot path); cost more
 // than one predictable branch per call when tracing is off.
 #pragma once
@@ -70,7 +72,8 @@ struct TraceTimebase {
 // until rank 0 has every event or says stop.
 void trace_serve(MPI_Comm comm, int rank, const TraceTimebase& timebase);
 
-// Rank 0: pulls every rank's chunks in rank order (its own first, converted locally).
+// Rank 0: pulls every rank's chunks in rank order (its own first, converted locally). One
+// request is in flight at a time: the next chunk is asked for when the previous one arrives.
 class TracePuller {
  public:
   TracePuller(MPI_Comm comm, int size, const TraceTimebase& own) : comm_(comm), size_(size), own_(own) {}
@@ -80,13 +83,17 @@ class TracePuller {
   void finish();
 
  private:
+  void ask(int rank);  // posts the receive of `rank`'s next chunk, then asks for it
+
   MPI_Comm comm_;
   int size_;
   TraceTimebase own_;
-  int rank_ = 0;             // rank being pulled
-  std::uint64_t offset_ = 0; // rank 0's own events already converted
-  bool rank_open_ = false;   // a rank > 0 was asked and has not sent its last chunk
-  std::vector<unsigned char> scratch_;
+  bool own_done_ = false;     // rank 0's own events are all converted
+  std::uint64_t offset_ = 0;  // rank 0's own events already converted
+  int asked_ = 0;             // rank with a chunk in flight (0: none)
+  int next_rank_ = 1;         // first rank never asked
+  MPI_Request pending_ = nullptr;
+  std::vector<unsigned char> inbox_;
 };
 
 // The C-style hook handed to the report library (GatheredJob::trace_next).

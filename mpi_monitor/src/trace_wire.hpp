@@ -24,6 +24,8 @@ struct TraceChunkHeader {
   std::int32_t pad;
 };
 
-inline constexpr int kTraceChunkEvents = 4096;  // 160 KiB per message
+// Events per message: 1.25 MiB. Large enough that a chunk's round trip (a sleeping rank's
+// wake-up included) hides behind rank 0's write of the previous chunk.
+inline constexpr int kTraceChunkEvents = 32768;
 
 }  // namespace hpcmon::mpi

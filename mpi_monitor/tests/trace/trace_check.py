@@ -8,6 +8,7 @@ Usage: trace_check.py MPIEXEC PROGRAM CASE
   skew   2 ranks, rank 1's clock shifted by HPCMON_TEST_CLOCK_SKEW_NS: the estimated offsets
          are within a few microseconds of the shift, and after correction every receive
          ends after its matching send started (and would not without the correction)
+  chunks exact, with the ranks' traces shipped 7 events per message (HPCMON_TEST_TRACE_CHUNK_EVENTS)
   full   2 ranks, a 10-event buffer: the first 10 events kept, the rest counted as dropped
   off    tracing off: no /trace group; the clock columns are still written
   summary 4 ranks with planted waits (rank 0 starts sending 300 ms late, rank 3 reaches the
@@ -94,10 +95,10 @@ def by_rank(rows):
     return out
 
 
-def case_exact(mpiexec, program):
+def case_exact(mpiexec, program, extra_env=None):
     with tempfile.TemporaryDirectory() as d:
         baseline = run(mpiexec, program, 4, d, preload=False)
-        out = run(mpiexec, program, 4, d, {"HPCMON_MPI_TRACE": "1"})
+        out = run(mpiexec, program, 4, d, {"HPCMON_MPI_TRACE": "1"} | (extra_env or {}))
         check(out == baseline, f"output changed under tracing: {out!r} vs {baseline!r}")
         with record(d) as f:
             check(f.attrs["format_minor"] >= 1, "format minor below 1.1")
@@ -125,7 +126,13 @@ def case_exact(mpiexec, program):
             for rank in rows:
                 for e in rows[rank]:
                     check(start - 10**9 < e["start_ns"] and e["end_ns"] < end + 10**9, f"event time off the run: {e}")
-    print(f"exact: {total} events on 4 ranks match")
+    print(f"exact: {total} events on 4 ranks match" + (f" ({extra_env})" if extra_env else ""))
+
+
+def case_chunks(mpiexec, program):
+    """exact, with every rank's trace shipped in chunks of 7 events: many chunks per rank, the
+    next one asked for while rank 0 writes the previous (docs/tracing.md, merging)."""
+    case_exact(mpiexec, program, {"HPCMON_TEST_TRACE_CHUNK_EVENTS": "7"})
 
 
 def match_messages(rows):
@@ -290,4 +297,5 @@ if __name__ == "__main__":
     elif case == "export":
         case_export(mpiexec, program, *sys.argv[4:7])
     else:
-        {"exact": case_exact, "skew": case_skew, "full": case_full, "off": case_off}[case](mpiexec, program)
+        {"exact": case_exact, "chunks": case_chunks, "skew": case_skew, "full": case_full,
+         "off": case_off}[case](mpiexec, program)
