@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The head daemon watching the accounting fixture's MariaDB with its own account:
 # GET /api/v1/db/connections names slurmdbd's and its own connections, /metrics says
-# hpcmon_db_up 1, history has db.up. Then a head pointed at an address where the database is
+# hpcmon_db_up 1, history has db.up; a statement new to the server run 5 times is a fingerprint
+# of GET /api/v1/db counted 5 from performance_schema alone (no slow log). Then a head pointed at an address where the database is
 # away: one clear log line (no password), db_up 0, the rest of the API answering at once, and
 # recovery once the database is reachable there (a socat relay to the real server).
 #   usage: head_db_connections.sh HPCMOND WORKDIR        (env: HPCMON_ACCOUNTING_DIR)
@@ -35,6 +36,7 @@ accounting_db:
   database: $HPCMON_SLURM_ACCT_DB
   interval_s: 1
   slow_log_state: $work/$name-slow.state
+  top_fingerprints: 1000
 YAML
   env -u SLURM_CONF HPCMON_ALERTING__STATE_FILE="$work/$name-alerts.json" "$head_bin" --config "$work/$name.yaml" \
     >"$work/$name.log" 2>&1 &
@@ -68,6 +70,16 @@ grep -q '^hpcmon_db_client_connections{cluster="[^"]*",client="slurm@127.0.0.1"}
   || fail "/metrics lacks slurmdbd's connections"
 json_check "$up_port" "/api/v1/metrics/history?metric=db.up" \
   'any(s["metric"] == "db.up" and len(s["points"]) >= 1 for s in d["data"]["series"])' || fail "history has no db.up"
+
+# 1b. Digests without a slow log: a statement new to the server, run 5 times as slurmdbd sends it.
+alias="hpcmon_head_probe_$$_$(date +%s)"
+mariadb --defaults-file="$HPCMON_MARIADB_DEFAULTS_FILE" -u root -N -B "$HPCMON_SLURM_ACCT_DB" -e "
+  SET SESSION sql_mode='ANSI_QUOTES,NO_ENGINE_SUBSTITUTION';
+  $(for _ in 1 2 3 4 5; do echo "select t1.id_job as $alias from \"${HPCMON_SLURM_CLUSTER}_job_table\" as t1 where t1.id_job=-1;"; done)" \
+  || fail "running the probe statement"
+json_check "$up_port" /api/v1/db \
+  "[(f['count'], f['sources']) for f in d['data']['fingerprints'] if '$alias' in f['fingerprint']] == [(5, ['performance_schema'])]
+   and d['data']['slow_log'] is None" || fail "the probe statement is not counted 5 from its digest"
 
 # 2. Nothing listens where the second head looks for its database.
 relay_port="$(free_port)"
