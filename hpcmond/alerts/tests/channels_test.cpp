@@ -1,7 +1,15 @@
 // Deliveries received by real receivers: a webhook (Python http.server, failing first to
 // exercise retries), the real prometheus-alertmanager (v2 API) and an aiosmtpd SMTP
 // server; a webhook that never answers delays neither evaluation nor the other channels.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "daemon.hpp"
 
@@ -62,8 +70,8 @@ TEST(Channels, WebhookReceivesFiringAndResolvedAfterRetries) {
   const std::uint16_t port = free_port();
   const fs::path received = dir.path() / "webhook.jsonl";
   // Two 500 answers first: the firing notification needs two retries.
-  Child receiver({HPCMON_PYTHON, HPCMON_ALERTS_TEST_DIR "/webhook_receiver.py", std::to_string(port),
-                  received.string(), "2"});
+  ChildProcess receiver({HPCMON_PYTHON, HPCMON_ALERTS_TEST_DIR "/webhook_receiver.py", std::to_string(port),
+                         received.string(), "2"});
   ASSERT_TRUE(eventually([&] { return port_open(port); }));
   Daemon daemon(dir.path(), kRule + "  webhook_url: http://127.0.0.1:" + std::to_string(port) + "/hook\n");
   fire_and_resolve(daemon);
@@ -116,10 +124,10 @@ TEST(Channels, AlertmanagerV2ReceivesTheAlertAndItsEnd) {
   TempDir dir;
   const std::uint16_t port = free_port();
   write_text(dir.path() / "alertmanager.yml", "route:\n  receiver: none\nreceivers:\n  - name: none\n");
-  Child alertmanager({"/usr/bin/prometheus-alertmanager", "--config.file=" + (dir.path() / "alertmanager.yml").string(),
-                      "--storage.path=" + (dir.path() / "am-data").string(),
-                      "--web.listen-address=127.0.0.1:" + std::to_string(port), "--cluster.listen-address="},
-                     dir.path() / "alertmanager.log");
+  ChildProcess alertmanager({"/usr/bin/prometheus-alertmanager", "--config.file=" + (dir.path() / "alertmanager.yml").string(),
+                             "--storage.path=" + (dir.path() / "am-data").string(),
+                             "--web.listen-address=127.0.0.1:" + std::to_string(port), "--cluster.listen-address="},
+                            dir.path() / "alertmanager.log");
   const std::string am = "http://127.0.0.1:" + std::to_string(port);
   ASSERT_TRUE(eventually([&] { return http(am + "/-/ready").status == 200; }, 20))
       << read_text(dir.path() / "alertmanager.log");
@@ -157,9 +165,9 @@ TEST(Channels, SmtpMailReachesTheReceiver) {
   TempDir dir;
   const std::uint16_t port = free_port();
   const fs::path maildir = dir.path() / "maildir";
-  Child smtpd({HPCMON_PYTHON, "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(port), "-c",
-               "aiosmtpd.handlers.Mailbox", maildir.string()},
-              dir.path() / "smtpd.log");
+  ChildProcess smtpd({HPCMON_PYTHON, "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(port), "-c",
+                      "aiosmtpd.handlers.Mailbox", maildir.string()},
+                     dir.path() / "smtpd.log");
   ASSERT_TRUE(eventually([&] { return port_open(port); }, 10)) << read_text(dir.path() / "smtpd.log");
   Daemon daemon(dir.path(), kRule + "  smtp_host: 127.0.0.1\n  smtp_port: " + std::to_string(port) +
                                 "\n  smtp_from: hpcmon@head.example\n  smtp_to: [ops@example.org]\n");

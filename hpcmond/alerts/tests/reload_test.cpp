@@ -63,7 +63,7 @@ TEST(Reload, SighupAndApiSwapRulesKeepingTheStateOfRulesThatStay) {
 
   // A bad file through the API: refused with file, line and key; the rules stay.
   daemon.write_config(kBuiltinsOff + rule("HighLoad", "high", "critical"));
-  const Reply refused = http(daemon.url("/api/v1/alerts/reload"), "{}", Daemon::human_token);
+  const Reply refused = post_json(daemon.url("/api/v1/alerts/reload"), "{}", Daemon::human_token);
   EXPECT_EQ(refused.status, 500) << refused.body;
   const std::regex where(std::regex_replace(daemon.config_file().string(), std::regex(R"([.^$|()\[\]{}*+?\\])"),
                                             R"(\$&)") +
@@ -84,9 +84,9 @@ TEST(Reload, SighupAndApiSwapRulesKeepingTheStateOfRulesThatStay) {
 
   // Only the human token reloads.
   daemon.write_config(kBuiltinsOff + rule("HighLoad", "5", "critical"));
-  EXPECT_EQ(http(daemon.url("/api/v1/alerts/reload"), "{}").status, 401);
-  EXPECT_EQ(http(daemon.url("/api/v1/alerts/reload"), "{}", Daemon::agent_token).status, 403);
-  const Reply done = http(daemon.url("/api/v1/alerts/reload"), "{}", Daemon::human_token);
+  EXPECT_EQ(post_json(daemon.url("/api/v1/alerts/reload"), "{}").status, 401);
+  EXPECT_EQ(post_json(daemon.url("/api/v1/alerts/reload"), "{}", Daemon::agent_token).status, 403);
+  const Reply done = post_json(daemon.url("/api/v1/alerts/reload"), "{}", Daemon::human_token);
   ASSERT_EQ(done.status, 200) << done.body;
   // One rule fewer than after the SIGHUP (built-ins that cannot be disabled count in both).
   const std::string log = daemon.log();

@@ -23,13 +23,7 @@ TEST(ApiDiagnosis, StepsCarryTheDiagnosisWithTheDaemonsThresholds) {
   rec.ranks[1].mpi_s = 1;
   store::write_record(store::record_path(dir.path() / "records", user_name(::getuid()), start, rec.job.key), rec);
 
-  config::Config config = config::defaults();
-  config.general.log_level = "off";
-  config.hpc.record_dir = (dir.path() / "records").string();
-  config.api.record_scan_interval_s = 0.2;
-  config.api.merge_timeout_s = 0;
-  config.api.token_file = (dir.path() / "api.token").string();
-  config.api.agent_token_file = (dir.path() / "agent.token").string();
+  config::Config config = test::records_config(dir.path());
   config.diagnosis.load_balance_min = 0.95;
   test::Daemon daemon(config);
   ASSERT_TRUE(test::eventually([&] { return http(daemon.url("/api/v1/jobs/70")).status == 200; }));
@@ -55,14 +49,8 @@ TEST(ApiDiagnosis, FindingsReadFromTheCanonicalRecordWithH5pyEqualTheApis) {
   const auto main = store::record_path(dir.path() / "records", user_name(::getuid()), start, rec.job.key);
   store::write_record(main, rec);
 
-  config::Config config = config::defaults();
-  config.general.log_level = "off";
-  config.hpc.record_dir = (dir.path() / "records").string();
+  config::Config config = test::records_config(dir.path());
   config.history.canonical_record_dir = (dir.path() / "canonical").string();
-  config.api.record_scan_interval_s = 0.2;
-  config.api.merge_timeout_s = 0;
-  config.api.token_file = (dir.path() / "api.token").string();
-  config.api.agent_token_file = (dir.path() / "agent.token").string();
   config.diagnosis.load_balance_min = 0.95;
   test::Daemon daemon(config);
   nlohmann::json step;

@@ -20,14 +20,8 @@ using test::http;
 const std::int64_t kStart = 1795813200LL * 1000000000LL;  // 2026-11-27T21:00:00Z
 
 config::Config base_config(const fs::path& dir) {
-  config::Config config = config::defaults();
-  config.general.log_level = "off";
+  config::Config config = test::records_config(dir);
   config.general.node_sample_interval_s = 0.2;
-  config.hpc.record_dir = (dir / "records").string();
-  config.api.record_scan_interval_s = 0.2;
-  config.api.merge_timeout_s = 0;
-  config.api.token_file = (dir / "api.token").string();
-  config.api.agent_token_file = (dir / "agent.token").string();
   config.source = (dir / "config.yaml").string();
   return config;
 }

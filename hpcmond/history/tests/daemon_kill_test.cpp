@@ -4,14 +4,7 @@
 // in /api/v1/health and /metrics.
 #include <gtest/gtest.h>
 
-#include <curl/curl.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -19,70 +12,23 @@
 #include <fstream>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "hpcmon/test_support/files.hpp"
+#include "hpcmon/test_support/http_client.hpp"
+#include "hpcmon/test_support/shipped_head.hpp"
 
 namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-std::size_t append_body(char* data, std::size_t size, std::size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
-
-struct Reply {
-  long status = 0;
-  std::string body;
-};
-
-class Client {
- public:
-  Client() : curl_(curl_easy_init()) {}
-  ~Client() { curl_easy_cleanup(curl_); }
-  Reply request(const std::string& url, const std::string& body = "", const std::string& token = "") {
-    Reply reply;
-    curl_easy_reset(curl_);
-    curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, append_body);
-    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &reply.body);
-    curl_easy_setopt(curl_, CURLOPT_TIMEOUT, 10L);
-    curl_slist* headers = nullptr;
-    if (!body.empty()) {
-      headers = curl_slist_append(headers, "Content-Type: application/json");
-      headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
-      curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
-      curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.c_str());
-      curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-    }
-    if (curl_easy_perform(curl_) == CURLE_OK) curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &reply.status);
-    curl_slist_free_all(headers);
-    return reply;
-  }
-
- private:
-  CURL* curl_;
-};
-
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
+using hpcmon::test_support::HttpClient;
+using hpcmon::test_support::now_ns;
+using hpcmon::test_support::Reply;
 
 constexpr std::int64_t kBase = 1795814400LL * 1000000000LL;  // samples in the past: not expired (7 d raw)
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // One agent push: two node readings and one step reading, times derived from seq.
 std::string push_body(std::uint64_t seq, std::int64_t base) {
@@ -103,70 +49,25 @@ std::string push_body(std::uint64_t seq, std::int64_t base) {
 
 class Head : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "hpcmon-history-daemon-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
-    fs::create_directories(dir_ / "records");
-    for (const char* name : {"agent.token", "api.token"}) {
-      std::ofstream(dir_ / name) << (std::string(name) == "agent.token" ? token_ : "human-secret") << "\n";
-      fs::permissions(dir_ / name, fs::perms::owner_read | fs::perms::owner_write);
-    }
-    port_ = free_port();
-    do agent_port_ = free_port(); while (agent_port_ == port_);
-  }
-  void TearDown() override {
-    stop(SIGTERM);
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { head_.sigterm(); }
   void write_config(const std::string& extra_history = "") {
-    std::ofstream(dir_ / "head.yaml") << "general:\n  node_sample_interval_s: 0.5\n"
-                                      << "hpc:\n  record_dir: " << (dir_ / "records").string() << "\n"
-                                      << "api:\n  port: " << port_ << "\n  agent_port: " << agent_port_
-                                      << "\n  token_file: " << (dir_ / "api.token").string()
-                                      << "\n  agent_token_file: " << (dir_ / "agent.token").string() << "\n"
-                                      << "history:\n  path: " << (dir_ / "history").string() << "\n" << extra_history;
+    hpcmon::test_support::HeadSettings settings;
+    settings.node_sample_interval_s = 0.5;
+    settings.record_scan_interval_s = 10;
+    settings.history = extra_history;
+    head_.write_config(settings);
   }
-  void start() {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int log = ::open((dir_ / "head.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(log, 1);
-      ::dup2(log, 2);
-      ::unsetenv("SLURM_CONF");
-      ::execl(HPCMOND_PATH, HPCMOND_PATH, "--config", (dir_ / "head.yaml").c_str(), nullptr);
-      ::_exit(127);
-    }
-    Client client;
-    for (int i = 0; i < 400; ++i) {
-      if (client.request(url("/api/v1/health")).status == 200) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    FAIL() << "hpcmond did not answer; its log:\n" << log_text();
-  }
-  void stop(int signal) {
-    if (pid_ <= 0) return;
-    ::kill(pid_, signal);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-  std::string push_url() const { return "http://127.0.0.1:" + std::to_string(agent_port_) + "/api/v1/agent/push"; }
-  std::string log_text() const {
-    std::ifstream in(dir_ / "head.log");
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
+  void start() { ASSERT_TRUE(head_.start()) << "hpcmond did not answer; its log:\n" << head_.log(); }
+  std::string push_url() const { return head_.agent_url("/api/v1/agent/push"); }
   json data(const std::string& path) {
-    Client client;
-    const Reply reply = client.request(url(path));
+    const Reply reply = hpcmon::test_support::http(head_.url(path));
     EXPECT_EQ(reply.status, 200) << path << ": " << reply.body;
-    return json::parse(reply.body, nullptr, false)["data"];
+    return reply.json()["data"];
   }
 
-  fs::path dir_;
-  std::string token_ = "agent-secret-0123456789";
-  std::uint16_t port_ = 0, agent_port_ = 0;
-  pid_t pid_ = -1;
+  hpcmon::test_support::TempDir dir_{"history-daemon"};
+  hpcmon::test_support::ShippedHead head_{HPCMOND_PATH, dir_.path()};
+  const std::string token_ = hpcmon::test_support::ShippedHead::agent_token;
 };
 
 std::size_t points_of(const json& answer, const std::string& metric) {
@@ -184,18 +85,18 @@ TEST_F(Head, EveryPushAnsweredBeforeSigkillIsReturnedAfterRestart) {
     // An agent pushes as fast as it can; the daemon is killed in the middle of it.
     std::atomic<bool> stop_pushing{false};
     std::thread agent([&] {
-      Client client;
+      HttpClient client;
       while (!stop_pushing) {
-        const Reply reply = client.request(push_url(), push_body(acknowledged + 1, kBase), token_);
+        const Reply reply = client.post_json(push_url(), push_body(acknowledged + 1, kBase), token_);
         if (reply.status != 200) break;  // the daemon is gone
         ++acknowledged;
       }
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(400));
-    stop(SIGKILL);
+    head_.sigkill();
     stop_pushing = true;
     agent.join();
-    ASSERT_GT(acknowledged, 5u) << log_text();
+    ASSERT_GT(acknowledged, 5u) << head_.log();
     start();
     const json health = data("/api/v1/health");
     EXPECT_TRUE(health["history"]["enabled"].get<bool>());
@@ -224,16 +125,16 @@ TEST_F(Head, EveryPushAnsweredBeforeSigkillIsReturnedAfterRestart) {
     for (const auto& p : stepped["series"][0]["points"]) counted += p[4].get<std::uint64_t>();
     EXPECT_GE(counted, 2 * acknowledged);
   }
-  EXPECT_NE(log_text().find("head daemon listening"), std::string::npos);
+  EXPECT_NE(head_.log().find("head daemon listening"), std::string::npos);
 }
 
 TEST_F(Head, PushesPastMaxDiskBytesAreRefusedWith503AndCounted) {
   write_config("  max_disk_bytes: 16384\n  wal_sync: none\n");
   start();
-  Client client;
+  HttpClient client;
   int refused = 0;
   for (std::uint64_t seq = 1; seq < 2000 && refused == 0; ++seq) {
-    const Reply reply = client.request(push_url(), push_body(seq, kBase), token_);
+    const Reply reply = client.post_json(push_url(), push_body(seq, kBase), token_);
     if (reply.status == 503) ++refused;
     else ASSERT_EQ(reply.status, 200) << reply.body;
   }
@@ -242,7 +143,7 @@ TEST_F(Head, PushesPastMaxDiskBytesAreRefusedWith503AndCounted) {
   EXPECT_GE(health["history"]["writes_refused"].get<std::uint64_t>(), 1u);
   EXPECT_TRUE(health["history"]["disk_full"].get<bool>());
   EXPECT_NE(health["history"]["last_error"].get<std::string>().find("max_disk_bytes"), std::string::npos);
-  const Reply metrics = client.request(url("/metrics"));
+  const Reply metrics = client.request(head_.url("/metrics"));
   ASSERT_EQ(metrics.status, 200);
   const auto at = metrics.body.find("\nhpcmon_history_writes_refused_total{");
   ASSERT_NE(at, std::string::npos);
@@ -250,14 +151,14 @@ TEST_F(Head, PushesPastMaxDiskBytesAreRefusedWith503AndCounted) {
   const auto full = metrics.body.find("\nhpcmon_history_disk_full{");
   ASSERT_NE(full, std::string::npos);
   EXPECT_EQ(metrics.body.substr(metrics.body.find("} ", full) + 2, 2), "1\n");
-  EXPECT_NE(log_text().find("history: writes refused"), std::string::npos);
+  EXPECT_NE(head_.log().find("history: writes refused"), std::string::npos);
 }
 
 // history.record_retention_days: the head deletes record files older than the limit at start
 // (then hourly); newer files, other files and symlinks stay.
 TEST_F(Head, RecordsOlderThanTheRetentionAreDeleted) {
   write_config("  record_retention_days: 30\n");
-  const fs::path day = dir_ / "records" / "alice" / "2026" / "09" / "01";
+  const fs::path day = head_.records() / "alice" / "2026" / "09" / "01";
   fs::create_directories(day);
   const fs::path old_record = day / "testcl.12.0.r0.0.h5", old_partial = day / "testcl.12.0.r0.0.node07.part.h5";
   const fs::path new_record = day / "testcl.13.0.r0.0.h5", old_other = day / "notes.txt";
@@ -272,7 +173,7 @@ TEST_F(Head, RecordsOlderThanTheRetentionAreDeleted) {
   EXPECT_TRUE(fs::exists(new_record));
   EXPECT_TRUE(fs::exists(old_other));
   EXPECT_TRUE(fs::is_symlink(day / "link.h5"));
-  EXPECT_NE(log_text().find("deleted 2 job record files older than"), std::string::npos) << log_text();
+  EXPECT_NE(head_.log().find("deleted 2 job record files older than"), std::string::npos) << head_.log();
 }
 
 }  // namespace
