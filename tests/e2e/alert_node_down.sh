@@ -15,9 +15,7 @@ start_head "alerting:
   node_down_intervals: 10
   disabled_builtins: [NodeCpuHigh, NodeMemoryHigh, NodeDiskFull, JobIdle, JobMemoryNearLimit, RecordMissing]"
 # The agent pushes as the Slurm node (the fixture's NodeName is the short host name).
-start_agent "  head_url: http://127.0.0.1:$head_agent_port
-  token_file: $work/agent.token
-  node_name: $node
+start_pushing_agent "  node_name: $node
   push_interval_s: 0.3"
 marked=0
 cleanup() {

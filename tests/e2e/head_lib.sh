@@ -47,6 +47,14 @@ write_tokens() {
    printf 'human-token-for-%s\n' "$1" >"$work/api.token")
 }
 
+# start_pushing_agent [YAML lines]: agent_lib.sh's node agent, pushing to this head with the
+# token of write_tokens; the lines are further keys of its agent section.
+start_pushing_agent() {
+  start_agent "  head_url: http://127.0.0.1:$head_agent_port
+  token_file: $work/agent.token
+$*"
+}
+
 # api PATH [curl args...]: the body of a GET.
 api() { local path="$1"; shift; curl -s "$@" "$head_url$path"; }
 

@@ -11,9 +11,7 @@ start_memory_alert() {
   evaluation_interval_s: 0.2
   job_memory_fraction: $1
   disabled_builtins: [NodeDown, NodeCpuHigh, NodeMemoryHigh, NodeDiskFull, JobIdle, RecordMissing]"
-  start_agent "  head_url: http://127.0.0.1:$head_agent_port
-  token_file: $work/agent.token
-  push_interval_s: 0.3"
+  start_pushing_agent "  push_interval_s: 0.3"
   use_agent_plugin
   srun_pid=""
 }
