@@ -6,7 +6,7 @@ if(TARGET hpcmond AND TARGET spank_hpcmon)
   target_link_libraries(hpcmon_test_send_counter PRIVATE MPI::MPI_C)
   target_compile_options(hpcmon_test_send_counter PRIVATE -Wno-pedantic)
 
-  foreach(feature burn killed scancel user mpi_merge mpi_scancel)
+  foreach(feature burn killed scancel user mpi_merge mpi_scancel scontrol_match)
     hpcmon_slurm_test(agent_${feature} agent_${feature}.sh)
     set_property(TEST e2e.slurm.agent_${feature} APPEND PROPERTY ENVIRONMENT
                  "HPCMON_SPANK_PLUGIN=$<TARGET_FILE:spank_hpcmon>" "HPCMON_AGENT_BIN=$<TARGET_FILE:hpcmond>"
