@@ -12,6 +12,7 @@
 #include <numeric>
 #include <set>
 
+#include "hpcmon/head/api_trace.hpp"
 #include "hpcmon/head/params.hpp"
 #include "hpcmon/store.hpp"
 
@@ -313,6 +314,7 @@ Outcome job_record(const Services& services, const Request& request, JobLookup l
       std::shared_ptr<const json> content = summary ? load(summary->path, problem) : nullptr;
       if (content) step["record"] = *content;
       else step["record_error"] = problem;
+      step["traced"] = summary && step_has_trace(*summary);
     }
   } else {
     (*job)["steps"] = json::array();  // a running or pending job that has no record yet

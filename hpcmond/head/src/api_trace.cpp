@@ -35,6 +35,19 @@ std::optional<json> trace_of(const std::vector<std::string>& paths) {
 
 }  // namespace
 
+bool step_has_trace(const StepSummary& step) {
+  for (const auto& path : {step.rank0_path, step.path}) {
+    struct stat st {};
+    if (path.empty() || ::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    try {
+      if (store::TraceReader(path).info().present) return true;
+    } catch (const std::exception&) {
+      // unreadable or damaged: try the next file of the step
+    }
+  }
+  return false;
+}
+
 bool is_trace_summary_request(const std::string& path_tail) {
   const std::size_t n = std::char_traits<char>::length(kSuffix);
   return path_tail.size() > n && path_tail.compare(path_tail.size() - n, n, kSuffix) == 0;

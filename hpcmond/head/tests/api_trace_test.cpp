@@ -79,6 +79,10 @@ TEST(ApiTrace, TheSummaryOfRankZerosTraceAndA404WithoutOne) {
   EXPECT_EQ(none.status, 404);
   EXPECT_NE(none.body.find("has no MPI trace"), std::string::npos) << none.body;
   EXPECT_EQ(http(daemon.url("/api/v1/jobs/99/trace/summary")).status, 404);
+
+  // The record endpoint says per step whether there is a trace to ask for (the dashboard's cue).
+  EXPECT_EQ(http(daemon.url("/api/v1/jobs/90/record")).json()["data"]["steps"][0]["traced"], true);
+  EXPECT_EQ(http(daemon.url("/api/v1/jobs/91/record")).json()["data"]["steps"][0]["traced"], false);
 }
 
 }  // namespace

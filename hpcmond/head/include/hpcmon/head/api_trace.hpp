@@ -16,6 +16,10 @@ namespace hpcmon::head {
 // True when a /api/v1/jobs/ prefix route's tail asks for the trace summary ("12/trace/summary").
 bool is_trace_summary_request(const std::string& path_tail);
 
+// True when one of the step's files (rank 0's record first) carries /trace: the record endpoint
+// says so per step ("traced"), so the dashboard asks for the summary only when there is one.
+bool step_has_trace(const StepSummary& step);
+
 // 404 with a message when no step of the job has a trace.
 Outcome job_trace_summary(const Services& services, const Request& request, JobLookup lookup);
 
