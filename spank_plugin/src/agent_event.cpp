@@ -1,6 +1,7 @@
 #include "agent_event.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -87,13 +88,16 @@ EventLine& EventLine::add(const std::string& key, const std::vector<std::string>
   return *this;
 }
 
-bool send_event(const std::string& path, const std::string& line, int timeout_ms, std::string* why) {
+namespace {
+
+// Connects and writes `line` within `timeout_ms`; the connected socket, or an invalid Fd and *why.
+Fd connect_and_send(const std::string& path, const std::string& line, int timeout_ms, std::string* why) {
   const std::int64_t deadline = now_ms() + timeout_ms;
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) {
     *why = path + ": socket path too long";
-    return false;
+    return Fd();
   }
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   // A blocking socket with a send timeout: on Unix sockets SO_SNDTIMEO bounds connect()
@@ -101,14 +105,14 @@ bool send_event(const std::string& path, const std::string& line, int timeout_ms
   Fd sock(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!sock.ok()) {
     *why = std::string("socket: ") + std::strerror(errno);
-    return false;
+    return Fd();
   }
   timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
   setsockopt(sock.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   while (connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     if (errno == EINTR && now_ms() < deadline) continue;
     *why = path + ": " + (errno == EAGAIN || errno == EINPROGRESS ? "connect timed out" : std::strerror(errno));
-    return false;
+    return Fd();
   }
   std::size_t sent = 0;
   while (sent < line.size()) {
@@ -119,12 +123,45 @@ bool send_event(const std::string& path, const std::string& line, int timeout_ms
       continue;
     } else {
       *why = path + ": " + (n < 0 && errno == EAGAIN ? "write timed out" : std::strerror(errno));
-      return false;
+      return Fd();
     }
     if (sent < line.size() && now_ms() >= deadline) {
       *why = path + ": write timed out";
+      return Fd();
+    }
+  }
+  return sock;
+}
+
+}  // namespace
+
+bool send_event(const std::string& path, const std::string& line, int timeout_ms, std::string* why) {
+  return connect_and_send(path, line, timeout_ms, why).ok();
+}
+
+bool ask_agent(const std::string& path, const std::string& line, int timeout_ms, int answer_ms, std::string* why) {
+  Fd sock = connect_and_send(path, line, timeout_ms, why);
+  if (!sock.ok()) return false;
+  const std::int64_t deadline = now_ms() + answer_ms;
+  std::string answer;
+  char buffer[256];
+  while (answer.find('\n') == std::string::npos) {
+    const std::int64_t left = deadline - now_ms();
+    if (left <= 0) {
+      *why = path + ": no answer within " + std::to_string(answer_ms) + " ms";
       return false;
     }
+    pollfd p{sock.get(), POLLIN, 0};
+    const int ready = poll(&p, 1, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;  // the deadline check above ends it
+    const ssize_t n = recv(sock.get(), buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) {
+      *why = path + ": closed without an answer (an agent that does not know job_end)";
+      return false;
+    }
+    if (answer.size() < 4096) answer.append(buffer, static_cast<std::size_t>(n));
   }
   return true;
 }

@@ -1,7 +1,10 @@
 #include "job_dirs.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -63,6 +66,30 @@ bool remove_run_dir(const std::string& run_base, std::uint32_t job_id, uid_t uid
     return false;
   }
   return true;
+}
+
+bool run_dir_has_profiles(const std::string& run_base, std::uint32_t job_id, uid_t uid) {
+  std::string why;
+  Fd base = open_trusted_dir(run_base, false, &why);
+  if (!base.ok()) return false;
+  const int fd = openat(base.get(), std::to_string(job_id).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  DIR* listing = fstat(fd, &st) == 0 && st.st_uid == uid ? fdopendir(fd) : nullptr;
+  if (!listing) {
+    close(fd);
+    return false;
+  }
+  bool found = false;
+  while (const dirent* e = readdir(listing)) {
+    const std::string name = e->d_name;
+    if (name.size() > 8 && name[0] != '.' && name.compare(name.size() - 8, 8, ".memprof") == 0) {
+      found = true;
+      break;
+    }
+  }
+  closedir(listing);  // closes fd
+  return found;
 }
 
 }  // namespace hpcmon::spank

@@ -21,6 +21,10 @@ std::string ensure_record_folder(const std::string& record_dir, const std::strin
 // Removes `<run_base>/<job_id>` without following symlinks. True when it is gone.
 bool remove_run_dir(const std::string& run_base, std::uint32_t job_id, uid_t uid, std::string* why);
 
+// True when `<run_base>/<job_id>` (a folder of uid, never followed through a symlink) holds a
+// memory profile (`*.memprof`).
+bool run_dir_has_profiles(const std::string& run_base, std::uint32_t job_id, uid_t uid);
+
 // The gid of group `hpcmon`, or false.
 bool hpcmon_group(gid_t* gid);
 

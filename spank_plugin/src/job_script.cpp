@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agent_event.hpp"
 #include "job_dirs.hpp"
 #include "plugin_state.hpp"
 
@@ -52,6 +53,14 @@ int job_epilog(spank_t sp, int ac, char** av) {
     return 0;
   }
   std::string why;
+  // Memory profiles still in the run directory: the agent may still have partials to write
+  // with them. It answers once it holds them open (or at once, having nothing pending).
+  if (run_dir_has_profiles(args.run_dir, job_id, uid)) {
+    const EventLine line("job_end", job_id, "");
+    if (!ask_agent(args.agent_socket, line.text(), kAgentTimeoutMs, kEpilogAnswerMs, &why))
+      slurm_info("hpcmon: job %u: memory profiles removed without the node agent's answer: %s", unsigned(job_id),
+                 why.c_str());
+  }
   if (!remove_run_dir(args.run_dir, job_id, uid, &why))
     slurm_error("hpcmon: job %u: run directory not removed: %s", unsigned(job_id), why.c_str());
   return 0;

@@ -33,6 +33,7 @@ struct Step {
   StepSettings settings;
   bool preload_present = false;
   bool mem_preload_present = false;
+  bool profile_memory = false;  // libhpcmon_mem.so goes into the tasks
   int exit_status = 0;  // largest task exit code, or 128+signal
 };
 
@@ -171,6 +172,7 @@ void announce_step(spank_t sp, const PluginArgs& args) {
       .add("argv", argv)
       .add("run_dir", g_step.run_dir)
       .add("monitor", g_step.settings.monitor ? "on" : "off")
+      .add("mem_profile", g_step.profile_memory ? "on" : "off")
       .add("events", split_list(g_step.settings.events));
   send(args, line);
 }
@@ -229,6 +231,8 @@ int remote_init_post_opt(spank_t sp, int ac, char** av) {
   if ((memory_profiling_requested() || args.mem_default_on) && !g_step.mem_preload_present)
     slurm_error("hpcmon: mem_preload: %s: missing; memory of job %u not profiled", args.mem_preload.c_str(),
                 unsigned(g_step.job_id));
+  g_step.profile_memory = (memory_profiling_requested() || args.mem_default_on) && g_step.mem_preload_present &&
+                          !g_step.run_dir.empty();
   announce_step(sp, args);
   return 0;
 }
@@ -239,7 +243,7 @@ int remote_user_init(spank_t sp, int ac, char** av) {
   std::string current = job_env(sp, "LD_PRELOAD");
   // The memory profiler, independent of the MPI monitor: only for steps that ask (--hpcmon-mem,
   // inherited from sbatch like --hpcmon); an inherited copy is taken out otherwise.
-  const bool profile_memory = (memory_profiling_requested() || args.mem_default_on) && g_step.mem_preload_present && !g_step.run_dir.empty();
+  const bool profile_memory = g_step.profile_memory;
   const std::string without_mem = without_preload(current, args.mem_preload);
   const std::string with_mem = profile_memory ? with_preload(without_mem, args.mem_preload) : without_mem;
   if (with_mem != current) {
@@ -247,7 +251,12 @@ int remote_user_init(spank_t sp, int ac, char** av) {
     else set_env(sp, "LD_PRELOAD", with_mem);
     current = with_mem;
   }
-  if (profile_memory) set_env(sp, "HPCMON_RUN_DIR", g_step.run_dir);
+  if (profile_memory) {
+    set_env(sp, "HPCMON_RUN_DIR", g_step.run_dir);
+    // The step the profiles belong to: the batch script's processes have no SLURM_STEP_ID,
+    // and a step launched from it sets its own again.
+    set_env(sp, "HPCMON_MEM_STEP", g_step.step);
+  }
   if (!g_step.settings.monitor) {
     // Inside a monitored batch job the step inherits the preload: take it out again.
     const std::string rest = without_preload(current, args.preload);

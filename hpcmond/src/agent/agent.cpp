@@ -68,6 +68,9 @@ constexpr std::int64_t kJobStateRetryNs = 500'000'000;
 // A step's cgroup limit is read once; while absent (no cgroup limit, or the task not yet moved
 // into its step's cgroup) again after 0.5, 1, 2, 4 and 8 s, then never.
 constexpr std::uint32_t kMemLimitReads = 6;
+// Memory profiles held open across all pending steps (secure_memory_profiles): a bound well
+// under the agent's descriptor limit.
+constexpr std::size_t kMaxHeldProfiles = 512;
 constexpr std::int64_t kMemLimitFirstRetryNs = 500'000'000;
 
 }  // namespace
@@ -162,7 +165,7 @@ struct Agent::Impl {
     }
   }
 
-  void on_line(std::string_view line) {
+  std::string on_line(std::string_view line) {
     ParseResult r = parse_event(line);
     if (!r.event) {
       if (r.unknown_version) {
@@ -172,10 +175,49 @@ struct Agent::Impl {
         ++malformed;
         log.once(Level::warning, "malformed", "malformed step event (" + r.error + "); later ones are only counted");
       }
-      return;
+      return {};
     }
     ++events;
+    if (r.event->kind == EventKind::job_end) {
+      secure_memory_profiles(r.event->id.job_id);
+      return std::string(kJobEndAnswer);  // the epilog may remove the run directory now
+    }
     apply(*r.event);
+    return {};
+  }
+
+  // The job's epilog is about to remove its run directory: the profiles of its steps whose
+  // partial is still to be written (running, waiting for slurmctld, or written early and kept
+  // for a late step_end) are opened now and held until that write (memprof_record.hpp).
+  void secure_memory_profiles(const std::string& job_id) {
+    std::size_t held = 0;
+    std::set<const mem::ProfileFiles*> counted;
+    auto count = [&](const StepState& s) {
+      if (s.memory_files && counted.insert(s.memory_files.get()).second) held += s.memory_files->files.size();
+    };
+    for (const auto& [id, s] : steps) count(s);
+    for (const auto& [id, a] : awaiting) count(a.state);
+    for (const auto& [id, f] : finished) count(f.state);
+    std::shared_ptr<const mem::ProfileFiles> files;
+    std::size_t taken = 0;
+    auto take = [&](StepState& s) {
+      if (s.id().job_id != job_id || !s.started() || s.memory_files || s.meta().run_dir.empty() ||
+          !s.meta().mem_profile.value_or(false))
+        return;
+      if (!files) {
+        const std::size_t budget = held < kMaxHeldProfiles ? kMaxHeldProfiles - held : 0;
+        files = std::make_shared<const mem::ProfileFiles>(
+            mem::open_profile_files(s.meta().run_dir, s.meta().uid, 64u << 20, budget));
+      }
+      s.memory_files = files;
+      ++taken;
+    };
+    for (auto& [id, s] : steps) take(s);
+    for (auto& [id, a] : awaiting) take(a.state);
+    for (auto& [id, f] : finished) take(f.state);
+    if (files)
+      log.debug("job " + job_id + ": " + std::to_string(files->files.size()) + " memory profile(s) held for " +
+                std::to_string(taken) + " step(s) whose partial is still to be written");
   }
 
   StepState* step_for(const StepId& id, bool create) {
@@ -237,6 +279,8 @@ struct Agent::Impl {
         }
         break;
       }
+      case EventKind::job_end:  // answered in on_line
+        break;
     }
   }
 
@@ -264,6 +308,8 @@ struct Agent::Impl {
     target.memory_run_dir = s.meta().run_dir;  // the step's *.memprof, if it was profiled
     target.memory_job = s.id().job_id;
     target.memory_step = s.id().step;
+    target.memory_files = s.memory_files;
+    target.memory_profiled = s.meta().mem_profile;
     const WriteOutcome out = write_partial(target, rec);
     if (out.ok && !out.note.empty()) log.warning("step " + s.id().text() + ": " + out.note);
     if (!out.ok) {
@@ -499,8 +545,8 @@ struct Agent::Impl {
       fds.clear();
       socket.fill_poll(fds);
       const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait / 1'000'000));
-      if (ready > 0) socket.service(fds, [this](std::string_view line) { on_line(line); });
-      else if (ready == 0) socket.service({}, [](std::string_view) {});  // drop silent connections
+      if (ready > 0) socket.service(fds, [this](std::string_view line) { return on_line(line); });
+      else if (ready == 0) socket.service({}, [](std::string_view) { return std::string(); });  // drop silent connections
       const std::int64_t after = monotonic_now();
       auto due = [after](std::int64_t& next, double interval_s) {
         if (after < next) return false;

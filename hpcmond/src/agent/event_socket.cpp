@@ -106,7 +106,13 @@ void EventSocket::accept_all() {
   }
 }
 
-bool EventSocket::read_client(Client& c, const std::function<void(std::string_view)>& on_line) {
+bool EventSocket::read_client(Client& c, const LineHandler& handler) {
+  // An answer is a few bytes on a connection that has sent one line: it fits the socket's
+  // buffer, so a non-blocking send either goes whole or the peer is gone.
+  auto on_line = [&](std::string_view line) {
+    const std::string answer = handler(line);
+    if (!answer.empty()) (void)::send(c.fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  };
   char buffer[8192];
   for (;;) {
     const ssize_t n = ::read(c.fd, buffer, sizeof buffer);
@@ -139,7 +145,7 @@ bool EventSocket::read_client(Client& c, const std::function<void(std::string_vi
   }
 }
 
-void EventSocket::service(const std::vector<pollfd>& fds, const std::function<void(std::string_view)>& on_line) {
+void EventSocket::service(const std::vector<pollfd>& fds, const LineHandler& on_line) {
   for (const auto& p : fds) {
     if (!p.revents) continue;
     if (p.fd == listen_fd_) continue;

@@ -68,23 +68,42 @@ gid_t group_id(const std::string& name, gid_t fallback) {
     dir = next;
   }
   if (::fchdir(dir) != 0) fail(errno_text("fchdir"));
+  const bool memory_wanted = t.memory_profiled.value_or(true) && (t.memory_files || !t.memory_run_dir.empty());
+  // With profiles to add, the record is completed under a temporary name and renamed last:
+  // a reader (the head's scan, a test) never sees the partial before its /memory.
+  const std::string written = memory_wanted ? ".hpcmon-partial-" + std::to_string(::getpid()) + ".h5" : file;
   try {
-    store::write_record(file, rec);
+    store::write_record(written, rec);
   } catch (const std::exception& e) {
     fail(e.what());
   }
-  if (!t.memory_run_dir.empty()) {
+  if (memory_wanted) {
     // As the job's user: the profiles and the binaries they name (for symbols) are read with
     // the user's rights only. A failure here keeps the record; it is reported as a note.
     std::string note;
     try {
-      const mem::Collected c = mem::collect_step_profiles(t.memory_run_dir, uid, t.memory_job, t.memory_step);
-      if (!c.processes.empty()) mem::write_memory_group(file, c.processes);
-      for (const auto& problem : c.problems) note += (note.empty() ? "" : "; ") + problem;
+      const mem::Collected c = t.memory_files
+                                   ? mem::collect_step_profiles(*t.memory_files, uid, t.memory_job, t.memory_step)
+                                   : mem::collect_step_profiles(t.memory_run_dir, uid, t.memory_job, t.memory_step);
+      if (!c.processes.empty()) mem::write_memory_group(written, c.processes);
+      const bool profiled = t.memory_profiled.value_or(false);
+      for (const auto& problem : c.problems)
+        if (profiled || !c.run_dir_missing) note += (note.empty() ? "" : "; ") + problem;
+      if (profiled && c.processes.empty())
+        note = "memory profiling was on, but the partial has no /memory: " +
+               std::string(c.run_dir_missing ? "the run directory was removed before its profiles were secured"
+                                             : "no profile of this step among " + std::to_string(c.files_seen) +
+                                                   " in the run directory (a process killed by SIGKILL writes none)") +
+               (note.empty() ? "" : " (" + note + ")");
     } catch (const std::exception& e) {
       note = std::string("memory profiles not added: ") + e.what();
     }
     if (!note.empty()) (void)!::write(report_fd, note.data(), std::min<std::size_t>(note.size(), 4000));
+    if (::rename(written.c_str(), file.c_str()) != 0) {
+      const std::string error = errno_text("rename " + written + " to " + file);
+      ::unlink(written.c_str());
+      fail(error);
+    }
   }
   ::_exit(0);
 }

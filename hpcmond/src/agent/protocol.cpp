@@ -105,10 +105,13 @@ ParseResult parse_event(std::string_view line) {
     else if (kind == "task_start") e.kind = EventKind::task_start;
     else if (kind == "task_exit") e.kind = EventKind::task_exit;
     else if (kind == "step_end") e.kind = EventKind::step_end;
+    else if (kind == "job_end") e.kind = EventKind::job_end;
     else throw Missing{"unknown event \"" + kind.substr(0, 40) + "\""};
     e.id.job_id = job_id_of(j);
-    e.id.step = text(j, "step", true);
-    if (e.id.step.empty()) throw Missing{"empty field \"step\""};
+    if (e.kind != EventKind::job_end) {
+      e.id.step = text(j, "step", true);
+      if (e.id.step.empty()) throw Missing{"empty field \"step\""};
+    }
     switch (e.kind) {
       case EventKind::step_start: {
         auto& s = e.start;
@@ -139,6 +142,10 @@ ParseResult parse_event(std::string_view line) {
         if (!monitor.empty() && monitor != "on" && monitor != "off") throw Missing{"field \"monitor\" is not on or off"};
         s.monitor = monitor != "off";
         s.events = words(j, "events");
+        if (const std::string mem = text(j, "mem_profile"); !mem.empty()) {
+          if (mem != "on" && mem != "off") throw Missing{"field \"mem_profile\" is not on or off"};
+          s.mem_profile = mem == "on";
+        }
         break;
       }
       case EventKind::task_start:
@@ -152,6 +159,8 @@ ParseResult parse_event(std::string_view line) {
       case EventKind::step_end:
         e.end.end_ns = integer<std::int64_t>(j, "end_ns");
         e.end.exit_status = integer<std::int32_t>(j, "exit_status");
+        break;
+      case EventKind::job_end:
         break;
     }
     result.event = std::move(e);

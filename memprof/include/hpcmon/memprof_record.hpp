@@ -44,11 +44,41 @@ StoredProcess to_stored(const Profile& profile, const Analysis& analysis, std::s
 struct Collected {
   std::vector<StoredProcess> processes;
   std::vector<std::string> problems;  // one line per refused or unreadable file
+  bool run_dir_missing = false;       // the run directory was gone
+  std::size_t files_seen = 0;         // *.memprof files of any step
 };
 
-// Reads `<run_dir>/*.memprof` of one Slurm step (the profile's slurm_job/slurm_step must
-// match): the folder and each file opened O_NOFOLLOW, fstat'ed owned by `uid`, regular, at
-// most `max_bytes`; analysed and symbolised.
+// The `*.memprof` files of a run directory, held open: the folder and each file opened
+// O_NOFOLLOW (files also O_NONBLOCK), fstat'ed owned by `uid`, regular, at most `max_bytes`.
+// Safe for root to make (nothing is read but the listing and fstat): the node agent secures a
+// job's profiles this way before the job's epilog removes the run directory, and its writer
+// child reads them later through the descriptors. Move-only; closes what it holds.
+struct ProfileFiles {
+  struct File {
+    std::string name;
+    int fd = -1;
+  };
+  std::string run_dir;
+  std::vector<File> files;              // sorted by name
+  std::vector<std::string> problems;    // one line per refused file, or the folder's
+  bool run_dir_missing = false;         // the folder was gone (ENOENT)
+  ProfileFiles() = default;
+  ProfileFiles(ProfileFiles&& other) noexcept;
+  ProfileFiles& operator=(ProfileFiles&& other) noexcept;
+  ProfileFiles(const ProfileFiles&) = delete;
+  ProfileFiles& operator=(const ProfileFiles&) = delete;
+  ~ProfileFiles();
+};
+ProfileFiles open_profile_files(const std::string& run_dir, unsigned uid, uint64_t max_bytes = 64u << 20,
+                                std::size_t max_files = 4096);
+
+// Reads, analyses and symbolises the profiles of one Slurm step among `files` (the profile's
+// slurm_job must be `job`, and its slurm_step `step`; a profile without a step is the batch
+// step's: the batch script's processes have no SLURM_STEP_ID). Each is read through its
+// descriptor (/proc/self/fd/N), never by name; the fstat checks are made again.
+Collected collect_step_profiles(const ProfileFiles& files, unsigned uid, const std::string& job,
+                                const std::string& step, uint64_t max_bytes = 64u << 20);
+// The same from `<run_dir>` (open_profile_files, then the above).
 Collected collect_step_profiles(const std::string& run_dir, unsigned uid, const std::string& job,
                                 const std::string& step, uint64_t max_bytes = 64u << 20);
 

@@ -27,13 +27,36 @@ bool is_profile_name(const std::string& n) {
 
 }  // namespace
 
-Collected collect_step_profiles(const std::string& run_dir, unsigned uid, const std::string& job,
-                                const std::string& step, uint64_t max_bytes) {
-  Collected out;
+ProfileFiles::ProfileFiles(ProfileFiles&& other) noexcept
+    : run_dir(std::move(other.run_dir)), files(std::move(other.files)), problems(std::move(other.problems)),
+      run_dir_missing(other.run_dir_missing) {
+  other.files.clear();
+}
+
+ProfileFiles& ProfileFiles::operator=(ProfileFiles&& other) noexcept {
+  if (this != &other) {
+    for (File& f : files) ::close(f.fd);
+    run_dir = std::move(other.run_dir);
+    files = std::move(other.files);
+    problems = std::move(other.problems);
+    run_dir_missing = other.run_dir_missing;
+    other.files.clear();
+  }
+  return *this;
+}
+
+ProfileFiles::~ProfileFiles() {
+  for (File& f : files) ::close(f.fd);
+}
+
+ProfileFiles open_profile_files(const std::string& run_dir, unsigned uid, uint64_t max_bytes, std::size_t max_files) {
+  ProfileFiles out;
+  out.run_dir = run_dir;
   Fd dir(::open(run_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   struct stat st{};
   if (dir.fd < 0) {
-    if (errno != ENOENT) out.problems.push_back(run_dir + ": " + std::strerror(errno));
+    out.run_dir_missing = errno == ENOENT;
+    out.problems.push_back(run_dir + ": " + std::strerror(errno));
     return out;
   }
   if (::fstat(dir.fd, &st) != 0 || st.st_uid != uid) {
@@ -47,30 +70,61 @@ Collected collect_step_profiles(const std::string& run_dir, unsigned uid, const 
     ::closedir(listing);
   }
   std::sort(names.begin(), names.end());
+  if (names.size() > max_files) {
+    out.problems.push_back(run_dir + ": " + std::to_string(names.size()) + " profiles, only the first " +
+                           std::to_string(max_files) + " taken");
+    names.resize(max_files);
+  }
   for (const std::string& name : names) {
-    Fd file(::openat(dir.fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-    if (file.fd < 0) {
+    const int fd = ::openat(dir.fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
       out.problems.push_back(name + ": " + std::strerror(errno));
       continue;
     }
-    if (::fstat(file.fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != uid ||
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != uid ||
         static_cast<uint64_t>(st.st_size) > max_bytes) {
-      out.problems.push_back(name + ": refused (not a regular file of uid " + std::to_string(uid) +
+      ::close(fd);
+      out.problems.push_back(name + ": refused (not a regular file of uid " + std::to_string(uid) + " of at most " +
+                             std::to_string(max_bytes) + " bytes)");
+      continue;
+    }
+    out.files.push_back({name, fd});
+  }
+  return out;
+}
+
+Collected collect_step_profiles(const ProfileFiles& files, unsigned uid, const std::string& job,
+                                const std::string& step, uint64_t max_bytes) {
+  Collected out;
+  out.problems = files.problems;
+  out.run_dir_missing = files.run_dir_missing;
+  out.files_seen = files.files.size();
+  for (const ProfileFiles::File& f : files.files) {
+    struct stat st{};
+    if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != uid ||
+        static_cast<uint64_t>(st.st_size) > max_bytes) {
+      out.problems.push_back(f.name + ": refused (no longer a regular file of uid " + std::to_string(uid) +
                              " of at most " + std::to_string(max_bytes) + " bytes)");
       continue;
     }
     try {
       // Read through the descriptor already checked, never the name again.
-      Profile p = read_profile("/proc/self/fd/" + std::to_string(file.fd));
-      p.path = run_dir + "/" + name;
-      if (p.slurm_job != job || p.slurm_step != step) continue;  // another step of the job
+      Profile p = read_profile("/proc/self/fd/" + std::to_string(f.fd));
+      p.path = files.run_dir + "/" + f.name;
+      const bool same_step = p.slurm_step == step || (p.slurm_step.empty() && step == "batch");
+      if (p.slurm_job != job || !same_step) continue;  // another step of the job
       out.processes.push_back(to_stored(p, analyse(p)));
       out.processes.back().name = p.host + "." + std::to_string(p.pid);
     } catch (const std::exception& e) {
-      out.problems.push_back(name + ": " + e.what());
+      out.problems.push_back(f.name + ": " + e.what());
     }
   }
   return out;
+}
+
+Collected collect_step_profiles(const std::string& run_dir, unsigned uid, const std::string& job,
+                                const std::string& step, uint64_t max_bytes) {
+  return collect_step_profiles(open_profile_files(run_dir, uid, max_bytes), uid, job, step, max_bytes);
 }
 
 StoredProcess to_stored(const Profile& p, const Analysis& a, std::size_t top_sites) {

@@ -35,8 +35,10 @@ class EventSocket {
 
   // Poll entries for the listening socket and every open connection.
   void fill_poll(std::vector<pollfd>& fds) const;
-  // Accepts and reads whatever `fds` says is ready; each complete line goes to on_line.
-  void service(const std::vector<pollfd>& fds, const std::function<void(std::string_view)>& on_line);
+  // Accepts and reads whatever `fds` says is ready; each complete line goes to on_line, whose
+  // answer (when not empty: job_end's) is written back on the same connection.
+  using LineHandler = std::function<std::string(std::string_view)>;
+  void service(const std::vector<pollfd>& fds, const LineHandler& on_line);
   const SocketStats& stats() const { return stats_; }
   const std::filesystem::path& path() const { return path_; }
 
@@ -48,7 +50,7 @@ class EventSocket {
     bool discarding = false;  // inside an oversized line: drop until its newline
   };
   void accept_all();
-  bool read_client(Client& c, const std::function<void(std::string_view)>& on_line);  // false: close it
+  bool read_client(Client& c, const LineHandler& on_line);  // false: close it
 
   std::filesystem::path path_;
   Log& log_;

@@ -14,8 +14,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 
+#include "hpcmon/memprof_record.hpp"
 #include "hpcmon/record.hpp"
 
 namespace hpcmon::agent {
@@ -32,6 +35,12 @@ struct PartialTarget {
   // The step's run directory, Slurm job id and step: when set, the child (already the job's
   // user) adds the step's memory profiles found there as /memory (memprof_record.hpp).
   std::string memory_run_dir{}, memory_job{}, memory_step{};
+  // Profiles the agent secured (held open) before the job's epilog removed the run directory:
+  // read instead of the folder when set.
+  std::shared_ptr<const mem::ProfileFiles> memory_files{};
+  // Whether the plugin said the step's memory is profiled (absent from an older plugin): when
+  // true, a partial without any profile of the step gets a note (one warning line in the log).
+  std::optional<bool> memory_profiled{};
 };
 
 struct WriteOutcome {

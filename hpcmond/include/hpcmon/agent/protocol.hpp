@@ -17,7 +17,9 @@ namespace hpcmon::agent {
 inline constexpr int kProtocolVersion = 1;
 inline constexpr std::size_t kMaxLineBytes = 64 * 1024;
 
-enum class EventKind { step_start, task_start, task_exit, step_end };
+// job_end: the plugin's job_epilog, about to remove the job's run directory; it waits (bounded)
+// for the agent's answer line, so the agent can secure what it still needs from the folder.
+enum class EventKind { step_start, task_start, task_exit, step_end, job_end };
 
 struct StepId {
   std::string job_id;  // Slurm's numeric job id, as text
@@ -40,6 +42,7 @@ struct StepStart {
   std::string job_name, partition, account, node_list, argv, run_dir;
   bool monitor = true;
   std::vector<std::string> events;
+  std::optional<bool> mem_profile;  // libhpcmon_mem.so preloaded into the step (absent: older plugin)
 };
 
 struct TaskEvent {
@@ -55,7 +58,7 @@ struct StepEnd {
 
 struct Event {
   EventKind kind = EventKind::step_start;
-  StepId id;
+  StepId id;  // job_end: the job only (step empty)
   StepStart start;  // step_start
   TaskEvent task;   // task_start, task_exit
   StepEnd end;      // step_end
@@ -68,6 +71,9 @@ struct ParseResult {
 };
 
 ParseResult parse_event(std::string_view line);
+
+// The agent's answer to job_end, one line: the run directory may go.
+inline constexpr std::string_view kJobEndAnswer = "{\"v\":1,\"event\":\"job_end\",\"done\":true}\n";
 
 // Number of CPUs in a list such as "0-3,8,10-11"; 0 when empty or malformed.
 std::uint32_t count_cpu_list(std::string_view list);

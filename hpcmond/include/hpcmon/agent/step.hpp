@@ -8,12 +8,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "hpcmon/agent/cgroup_limits.hpp"
 #include "hpcmon/agent/node_sampler.hpp"
 #include "hpcmon/live_table.hpp"
+#include "hpcmon/memprof_record.hpp"
 #include "hpcmon/agent/protocol.hpp"
 #include "hpcmon/agent/sample_table.hpp"
 #include "hpcmon/agent/slurm_job_state.hpp"
@@ -110,6 +112,9 @@ class StepState {
   std::optional<MemoryLimit> mem_limit;
   std::uint32_t mem_limit_reads = 0;
   std::int64_t next_mem_limit_read_ns = 0;  // monotonic
+  // Its memory profiles, held open since the job's epilog announced the run directory's
+  // removal (job_end) while the partial was still to be written; shared by the job's steps.
+  std::shared_ptr<const mem::ProfileFiles> memory_files;
   pid_t any_live_pid() const;  // a process of the step alive at the last tick, 0 when none
   TaskTotals step_totals() const;
 
