@@ -137,7 +137,7 @@ std::string Analyzer::resolve_digest(const DigestSample& sample, const DigestSna
     const bool maybe_cut = sample.text.size() * 10 >= snapshot.max_digest_length * 7;
     if (!known.empty()) {
         const FingerprintStats* row = find(known);
-        if (!row || row->count > 0 || !maybe_cut) return known;  // settled
+        if (row && (row->count > 0 || !maybe_cut)) return known;  // settled (gone: moved with another digest)
     }
     const std::vector<Token> tokens = tokenize_sql(sample.text);
     const std::string identity = statement_identity(tokens);

@@ -214,6 +214,25 @@ TEST(Digests, ADigestSeenBeforeItsSlowLogStatementMovesToIt) {
     EXPECT_EQ(only(a).digest->count, 6u);  // 4 moved with it, 2 new
 }
 
+TEST(Digests, TwoCutDigestsOfOneStatementBothMoveToIt) {
+    Analyzer a(hpcmon::config::defaults().accounting_db);
+    DigestSnapshot cut;
+    cut.max_digest_length = 48;
+    const std::string text = "SELECT `t1` . `aaaa` , `t1` . `bbbb` , `t1` .";
+    cut.rows = {sample("d1", text, 4, 0.04), sample("d2", text, 3, 0.03)};
+    a.add_digests(cut);
+    ASSERT_EQ(a.fingerprints().size(), 1u);
+    SlowQuery q;
+    q.time = 1000;
+    q.statement = "select t1.aaaa, t1.bbbb, t1.cccc from \"tbl\" as t1 where t1.id=4";
+    a.add(q);
+    cut.rows = {sample("d1", text, 5, 0.05), sample("d2", text, 4, 0.04)};
+    a.add_digests(cut);  // the first digest moves the shared entry; the second finds it gone
+    ASSERT_EQ(a.fingerprints().size(), 1u);
+    EXPECT_EQ(only(a).count, 1u);
+    EXPECT_EQ(only(a).digest->count, 9u);
+}
+
 TEST(Digests, SavedAnalysisRestoresCountsSketchesAndBaselines) {
     auto settings = hpcmon::config::defaults().accounting_db;
     Analyzer a(settings);
