@@ -14,3 +14,25 @@ if(TARGET hpcmond AND TARGET spank_hpcmon AND HPCMON_CHROMIUM)
   set_tests_properties(webui.dashboard PROPERTIES FIXTURES_REQUIRED slurm RESOURCE_LOCK slurm TIMEOUT 240
     ENVIRONMENT "HPCMON_PYTHON=${HPCMON_PYTHON};HPCMON_HEAD_BIN=$<TARGET_FILE:hpcmond>;HPCMON_AGENT_BIN=$<TARGET_FILE:hpcmond>;HPCMON_SPANK_PLUGIN=$<TARGET_FILE:spank_hpcmon>;HPCMON_WEBUI_NPM=${HPCMON_WEBUI_NPM_DIR};HPCMON_WEBUI_DIR=${HPCMON_WEBUI_DIR};HPCMON_CHROMIUM=${HPCMON_CHROMIUM};HPCMON_WEBUI_CHECK=${PROJECT_SOURCE_DIR}/webui/tests/browser_check.mjs")
 endif()
+
+# The job page's Trace panel (issue 11) on a traced mpirun of the planted-wait ping-pong
+# (mpi_monitor/tests/trace), no Slurm needed: page figures against the API's, the API's
+# against `hpcmon trace summary`. Screenshots in <build>/tests/webui.trace_panel/shots/.
+if(TARGET hpcmond AND TARGET hpcmon AND TARGET mpi_trace_pingpong AND HPCMON_CHROMIUM)
+  add_test(NAME webui.trace_panel
+           COMMAND bash ${PROJECT_SOURCE_DIR}/webui/tests/trace_panel.sh $<TARGET_FILE:hpcmond> $<TARGET_FILE:hpcmon>
+                   ${MPIEXEC_EXECUTABLE} $<TARGET_FILE:hpcmon_mpi> $<TARGET_FILE:mpi_trace_pingpong>
+                   ${CMAKE_CURRENT_BINARY_DIR}/webui.trace_panel)
+  set_tests_properties(webui.trace_panel PROPERTIES TIMEOUT 120
+    ENVIRONMENT "${HPCMON_MPI_TEST_ENV};HPCMON_WEBUI_NPM=${HPCMON_WEBUI_NPM_DIR};HPCMON_WEBUI_DIR=${HPCMON_WEBUI_DIR};HPCMON_CHROMIUM=${HPCMON_CHROMIUM}")
+endif()
+
+# The Database page's history charts (issue 12) of a live MariaDB: the `accounting` fixture
+# (tests/accounting.cmake, included after this file: its folder is spelled out here).
+if(TARGET hpcmond AND HPCMON_CHROMIUM)
+  add_test(NAME webui.database_history
+           COMMAND bash ${PROJECT_SOURCE_DIR}/webui/tests/database_live.sh $<TARGET_FILE:hpcmond>
+                   ${PROJECT_SOURCE_DIR}/dbhealth/tests/data ${CMAKE_CURRENT_BINARY_DIR}/webui.database_history)
+  set_tests_properties(webui.database_history PROPERTIES FIXTURES_REQUIRED accounting RESOURCE_LOCK accounting TIMEOUT 120
+    ENVIRONMENT "HPCMON_ACCOUNTING_DIR=${CMAKE_BINARY_DIR}/accounting-cluster;HPCMON_WEBUI_NPM=${HPCMON_WEBUI_NPM_DIR};HPCMON_WEBUI_DIR=${HPCMON_WEBUI_DIR};HPCMON_CHROMIUM=${HPCMON_CHROMIUM}")
+endif()

@@ -1,10 +1,13 @@
 // Database: the accounting database as the daemon sees it (GET api/v1/db, docs/accounting-db.md):
 // the slow log's follower, findings (full scans, N+1 bursts, leading-wildcard LIKE, unbounded
 // results) with evidence and suggestions, CREATE INDEX suggestions, the top statement
-// fingerprints, and the connection health when the daemon reads it.
+// fingerprints, the connection health when the daemon reads it, and history charts of the
+// series the head stores (connections against the maximum and per client, statement rates and
+// p95 latencies per fingerprint, the follower's total) over the page's range.
 import * as api from "./api.js";
 import { card, el, noData, section, table } from "./dom.js";
 import { formatCount, formatSeconds, formatTime } from "./format.js";
+import { historyChart, pickRange } from "./history.js";
 
 const PATTERN_TITLES = {
   full_scan: "Full table scan",
@@ -50,9 +53,43 @@ function connectionsPanel(c) {
     table(["Client", { text: "Connections", num: true }, { text: "Active", num: true }], clients, { "data-testid": "db-clients" }));
 }
 
+// The stored db.* series over the range (docs/accounting-db.md), fingerprints named by the
+// start of their text as GET api/v1/db gives it.
+async function historyCharts(target, window, latest) {
+  const text = new Map(((latest && latest.fingerprints) || []).map((f) => [f.id, f.fingerprint]));
+  const fingerprint = (s) => {
+    const id = s.labels.fingerprint || "";
+    const sql = text.get(id);
+    return sql ? `${sql.length > 48 ? sql.slice(0, 47) + "…" : sql} (${id.slice(0, 6)})` : id;
+  };
+  const count = (v) => v.toFixed(0);
+  const specs = [
+    { metrics: ["db.connections_used", "db.max_connections"], title: "Connections used against the maximum", format: count,
+      label: (s) => (s.metric === "db.max_connections" ? "max_connections" : "used") + (s.labels.cluster ? ` (${s.labels.cluster})` : "") },
+    { metric: "db.client_connections", by: "client", title: "Connections per client", format: count },
+    { metric: "db.threads_running", by: "cluster", title: "Statements running", format: count },
+    { metric: "db.fingerprint_rate", title: "Executions per second, busiest fingerprints", format: (v) => v.toFixed(2), label: fingerprint },
+    { metric: "db.fingerprint_p95_s", title: "p95 latency per fingerprint", format: formatSeconds, label: fingerprint },
+    { metric: "db.slowlog_entries", by: "cluster", title: "Slow-log statements read (total)", format: count },
+    { metric: "db.up", by: "cluster", title: "Database reachable (1 up, 0 down)", format: count },
+  ];
+  let drawn = 0;
+  try {
+    for (const spec of specs) drawn += (await historyChart(target, { ...spec, window })) ? 1 : 0;
+  } catch (error) {
+    if (error.status === 401) throw error;
+    target.append(noData(`History unavailable: ${error.message}`));
+    return;
+  }
+  if (!drawn) target.append(noData("No database history in this range"));
+}
+
 export async function databasePage(ctx) {
+  const { picker, title, window } = pickRange(ctx, "database");
   const body = el("div", { "data-testid": "database" });
-  ctx.main.append(el("h1", { text: "Accounting database" }), body);
+  const charts = el("div", { "data-testid": "db-charts" });
+  ctx.main.append(el("h1", { text: "Accounting database" }), picker, body, section(title, charts));
+  let latest = null;
 
   const draw = async () => {
     let data;
@@ -63,6 +100,7 @@ export async function databasePage(ctx) {
       body.replaceChildren(noData(error.message));
       return false;
     }
+    latest = data;
     const log = data.slow_log;
     const parts = [];
     if (log) {
@@ -92,6 +130,7 @@ export async function databasePage(ctx) {
     body.replaceChildren(...parts);
     return true;
   };
-  if (!(await draw())) return;
+  if (!(await draw())) { charts.closest("section").remove(); return; }
   ctx.every(10, draw);
+  await historyCharts(charts, window, latest);
 }

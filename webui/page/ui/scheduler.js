@@ -2,12 +2,9 @@
 // api/v1/scheduler, docs/scheduler.md): gauges, RPCs by type and by user with their rates and
 // latencies over the last interval, and history charts of the busiest types and users.
 import * as api from "./api.js";
-import { joinSeries, timeSeries } from "./charts.js";
 import { card, el, noData, section, table } from "./dom.js";
-import { formatCount, formatPercent, formatSeconds, formatTime, zoneName } from "./format.js";
-
-const RANGES = [["15m", 900], ["1h", 3600], ["6h", 21600], ["24h", 86400], ["7d", 604800]];
-const TOP = 6;  // series per chart
+import { formatCount, formatPercent, formatSeconds, formatTime } from "./format.js";
+import { historyChart, pickRange } from "./history.js";
 
 const rate = (v) => v === null || v === undefined ? "—" : `${v.toFixed(v < 10 ? 2 : 0)}/s`;
 
@@ -50,28 +47,11 @@ function daemonPanel(d, testid) {
     section(`RPCs by user (${d.daemon})`, d.users.length ? table(HEADERS("User"), rpcRows(d.users, "user", `${testid}-user`)) : noData("No RPCs yet")));
 }
 
-// The busiest series of a metric over the range, by one label, as one chart.
-async function chart(target, { metric, by, title, format, start, end, step, daemon = "slurmctld" }) {
-  const history = await api.get("metrics/history", { metric, start, end, step });
-  const list = (history.series || []).filter((s) => s.metric === metric && (s.labels || {}).daemon === daemon && s.points.length);
-  if (!list.length) return false;
-  const weight = (s) => s.points.reduce((sum, p) => sum + (p[1] || 0), 0);
-  const top = list.sort((a, b) => weight(b) - weight(a)).slice(0, TOP);
-  const [xs, ...values] = joinSeries(top.map((s) => ({ xs: s.points.map((p) => p[0]), values: s.points.map((p) => p[1]) })));
-  const box = el("div", { class: "chart", "data-testid": `chart-${metric}` });
-  target.append(box);
-  timeSeries(box, { title, xs, series: top.map((s, i) => ({ label: by ? s.labels[by] : metric, values: values[i] })), format, height: 200 });
-  return true;
-}
-
 export async function schedulerPage(ctx) {
-  const range = ctx.params.get("range") || "1h";
-  const seconds = (RANGES.find(([r]) => r === range) || RANGES[1])[1];
-  const picker = el("div", { class: "ranges", "data-testid": "range-picker" }, RANGES.map(([label]) =>
-    el("a", { href: `#/scheduler?range=${label}`, class: label === range ? "active" : null, text: label })));
+  const { picker, title, window } = pickRange(ctx, "scheduler");
   const now = el("div", { "data-testid": "scheduler" });
   const charts = el("div", { "data-testid": "scheduler-charts" });
-  ctx.main.append(el("h1", { text: "Scheduler" }), picker, now, section(`Last ${range} (times in ${zoneName()})`, charts));
+  ctx.main.append(el("h1", { text: "Scheduler" }), picker, now, section(title, charts));
 
   const draw = async () => {
     let data;
@@ -92,8 +72,6 @@ export async function schedulerPage(ctx) {
   if (!(await draw())) return;
   ctx.every(5, draw);
 
-  const end = Math.round(Date.now() / 1000);
-  const common = { start: end - seconds, end, step: `${Math.max(1, Math.round(seconds / 300))}s` };
   let drawn = 0;
   try {
     for (const spec of [
@@ -103,7 +81,10 @@ export async function schedulerPage(ctx) {
       { metric: "scheduler.agent_queue_size", by: null, title: "Agent queue", format: (v) => v.toFixed(0) },
       { metric: "scheduler.backfill_last_cycle_s", by: null, title: "Backfill last cycle", format: formatSeconds },
       { metric: "scheduler.rpc_rate", by: "rpc", title: "slurmdbd RPCs per second", format: (v) => v.toFixed(2), daemon: "slurmdbd" },
-    ]) drawn += (await chart(charts, { ...spec, ...common })) ? 1 : 0;
+    ]) {
+      const daemon = spec.daemon || "slurmctld";
+      drawn += (await historyChart(charts, { ...spec, window, keep: (s) => (s.labels || {}).daemon === daemon })) ? 1 : 0;
+    }
   } catch (error) {
     if (error.status === 401) throw error;
     charts.append(noData(`History unavailable: ${error.message}`));

@@ -6,6 +6,7 @@ import * as api from "../api.js";
 import { bars, joinSeries, timeSeries } from "../charts.js";
 import { card, el, fragment, noData, section, table } from "../dom.js";
 import { formatBytes, formatCount, formatPercent, formatSeconds, formatTime, sizeBinLabel, zoneName } from "../format.js";
+import { notTraced, tracePanel } from "./trace.js";
 
 const ACTIVE = new Set(["running", "pending", "completing", "suspended"]);
 
@@ -175,6 +176,27 @@ function liveFindings(box, live) {
     items.length ? el("ul", { class: "findings", "data-testid": "live-findings" }, items) : noData("No finding so far"));
 }
 
+// Which summary of GET jobs/{id}/trace/summary belongs to a step of the record endpoint.
+const traceKey = (s) => ({ step: s.step, restartCount: s.restart_count || 0, run: s.run || 0 });
+
+// Fills the traced steps' slots with their trace panels (one request for the whole job).
+async function fillTraces(ctx, id) {
+  const slots = [...ctx.main.querySelectorAll('[data-testid="trace-slot"]')];
+  if (!slots.length) return;
+  let data;
+  try {
+    data = await api.get(`jobs/${encodeURIComponent(id)}/trace/summary`);
+  } catch (error) {
+    if (error.status === 401) throw error;
+    for (const slot of slots) slot.replaceChildren(noData(`Trace unavailable: ${error.message}`));
+    return;
+  }
+  for (const slot of slots) {
+    const found = data.steps.find((s) => Object.entries(traceKey(s)).every(([k, v]) => String(v) === slot.dataset[k]));
+    slot.replaceChildren(found ? tracePanel(found.summary) : noData("This step's trace could not be read"));
+  }
+}
+
 function stepSection(step) {
   const box = el("section", { class: "panel step", "data-testid": "step", dataset: { step: step.step } });
   box.append(el("h2", { text: `Step ${step.id}` + (step.run ? ` (run ${step.run})` : "") }),
@@ -195,7 +217,8 @@ function stepSection(step) {
     box.append(el("h3", { text: "Time in MPI against compute, per rank" }), rankTable(record),
       el("h3", { text: "Top MPI functions" }), functionTable(record),
       el("h3", { text: "Message sizes" }), histogram(record),
-      el("h3", { text: "Rank-to-rank traffic" }), heatmap(record));
+      el("h3", { text: "Rank-to-rank traffic" }), heatmap(record),
+      el("h3", { text: "Trace" }), step.traced ? el("div", { "data-testid": "trace-slot", dataset: traceKey(step) }, noData("Loading the trace…")) : notTraced());
   } else {
     box.append(el("p", { class: "muted", "data-testid": "no-mpi", text: "Not an MPI step: no MPI tables." }));
     if (record.ranks.length) box.append(el("h3", { text: "Processes" }), rankTable(record));
@@ -270,4 +293,5 @@ export async function jobPage(ctx, id) {
   // MPI steps first: they carry the most to look at.
   const ordered = [...steps].sort((a, b) => Number(!!(b.record && b.record.has_mpi)) - Number(!!(a.record && a.record.has_mpi)));
   for (const step of ordered) ctx.main.append(stepSection(step));
+  await fillTraces(ctx, id);
 }
