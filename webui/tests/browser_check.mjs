@@ -104,6 +104,8 @@ try {
   check(await page.locator('[data-testid="memory-chart"] .uplot').count() === 1, "memory per rank over time drawn");
   check(await page.locator('[data-testid="memory-chart"] .u-legend .u-series').count() === want.memory_series + 1,
     "memory chart has one line per rank's RSS series of the record");
+  check(await page.locator('[data-testid="trace"]').count() === 0 && await page.locator('[data-testid="trace-off"]').count() === 1,
+    "the untraced MPI step has no Trace panel and says how to enable tracing");
 
   // The UTC toggle rewrites every time on the page.
   await page.locator('[data-testid="utc-toggle"]').check();
