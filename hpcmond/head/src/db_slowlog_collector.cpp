@@ -166,7 +166,12 @@ class Collector final : public SlowLogCollector {
     std::unique_lock lock(mutex_);
     while (!stop_) {
       lock.unlock();
-      round();
+      try {
+        round();
+      } catch (const std::exception& e) {  // one bad round must not end the head
+        log_.once(std::string("db-statements-round:") + e.what(),
+                  std::string("accounting database statements: a round failed (") + e.what() + ")");
+      }
       lock.lock();
       wake_.wait_for(lock, std::chrono::duration<double>(settings_.interval_s), [this] { return stop_; });
     }
@@ -211,7 +216,8 @@ class Collector final : public SlowLogCollector {
                            {"entries", p.entries},       {"malformed", p.malformed}};
     }
     std::string error;
-    if (!write_atomically(state_path_, state.dump(), error))
+    // Statements may hold bytes that are not UTF-8 (a job name): replaced, never a throw.
+    if (!write_atomically(state_path_, state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), error))
       log_.once("db-analysis-save:" + state_path_, "accounting database analysis: " + error +
                                                        " (a restart will start the statistics again)");
     saved_once_ = true;
