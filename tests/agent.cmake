@@ -16,11 +16,13 @@ if(TARGET hpcmond AND TARGET spank_hpcmon)
 
   # Memory profiles into the record and the --hpcmon-mem switch (memprof/, docs/memory-profiling.md).
   if(TARGET hpcmon_mem AND TARGET memprof_leaker)
-    hpcmon_slurm_test(memprof_record memprof_record.sh)
-    set_property(TEST e2e.slurm.memprof_record APPEND PROPERTY ENVIRONMENT
-                 "HPCMON_SPANK_PLUGIN=$<TARGET_FILE:spank_hpcmon>" "HPCMON_AGENT_BIN=$<TARGET_FILE:hpcmond>"
-                 "HPCMON_MEM_PRELOAD=$<TARGET_FILE:hpcmon_mem>" "HPCMON_MEMPROF_LEAKER=$<TARGET_FILE:memprof_leaker>")
-    set_property(TEST e2e.slurm.memprof_record PROPERTY TIMEOUT 90)
+    foreach(feature record batch)
+      hpcmon_slurm_test(memprof_${feature} memprof_${feature}.sh)
+      set_property(TEST e2e.slurm.memprof_${feature} APPEND PROPERTY ENVIRONMENT
+                   "HPCMON_SPANK_PLUGIN=$<TARGET_FILE:spank_hpcmon>" "HPCMON_AGENT_BIN=$<TARGET_FILE:hpcmond>"
+                   "HPCMON_MEM_PRELOAD=$<TARGET_FILE:hpcmon_mem>" "HPCMON_MEMPROF_LEAKER=$<TARGET_FILE:memprof_leaker>")
+      set_property(TEST e2e.slurm.memprof_${feature} PROPERTY TIMEOUT 90)
+    endforeach()
   endif()
 
   # Tests that need a cluster configured their own way run on a cluster of their own (folder

@@ -43,6 +43,12 @@ PY
 "$hpcmon" report "$partial_on" >"$work/report.txt" || fail "hpcmon report failed"
 grep -q "^Memory" "$work/report.txt" || { cat "$work/report.txt"; fail "no Memory section"; }
 grep -q "leak 11 blocks 27500 bytes  planted_leak" "$work/report.txt" || { cat "$work/report.txt"; fail "leak not reported"; }
+# The epilog removed the run directory (and the profile) only after the agent's answer.
+for _ in $(seq 150); do [[ -d "$work/run/$job_on" ]] || break; sleep 0.1; done
+[[ ! -d "$work/run/$job_on" ]] || fail "the epilog did not remove $work/run/$job_on"
+if new_log | grep -q "job $job_on: memory profiles removed without the node agent's answer"; then
+  new_log | grep hpcmon; fail "the epilog removed the profile without the agent's answer"
+fi
 "$hpcmon" merge "$work/merged.h5" "$partial_on" >/dev/null || fail "hpcmon merge failed"
 "$hpcmon" report "$work/merged.h5" | grep -q "leak 11 blocks 27500 bytes  planted_leak" || fail "merge lost /memory"
 
@@ -58,4 +64,5 @@ with h5py.File(sys.argv[1], "r") as f:
 PY
 [[ -z "$(find "$work/run" -name '*.memprof' 2>/dev/null)" ]] || fail "profile files left without --hpcmon-mem"
 grep -q "error" "$agent_log" && { cat "$agent_log"; fail "agent logged an error"; }
+grep -q "memory profiling was on" "$agent_log" && { cat "$agent_log"; fail "a profiled step lost its profile"; }
 echo "ok: memory profiles in the record, --hpcmon-mem switch"

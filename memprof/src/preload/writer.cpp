@@ -203,7 +203,10 @@ void write_identity(Out& out) {
   }
   const char* job = getenv("SLURM_JOB_ID");
   if (job != nullptr && *job != '\0') out.text("slurm_job ").clean(job).put('\n');
-  const char* step = getenv("SLURM_STEP_ID");
+  // The SPANK plugin names the step it preloaded us for (HPCMON_MEM_STEP): the batch script's
+  // processes have no SLURM_STEP_ID, and mpirun's ranks inside it inherit the script's.
+  const char* step = getenv("HPCMON_MEM_STEP");
+  if (step == nullptr || *step == '\0') step = getenv("SLURM_STEP_ID");
   if (step != nullptr && *step != '\0') out.text("slurm_step ").clean(step).put('\n');
 }
 
