@@ -13,15 +13,23 @@ namespace {
 
 using test::http;
 
-// Rank 1 works 1 s longer outside MPI than rank 0: load balance 8.5 / 9 = 0.944, above the
-// default threshold (0.85), below the 0.95 this daemon is configured with.
-TEST(ApiDiagnosis, StepsCarryTheDiagnosisWithTheDaemonsThresholds) {
-  test::TempDir dir;
-  const std::int64_t start = 1795813200LL * 1000000000LL;
-  auto rec = test::mpi_record("70", "0", {"n1"}, 2, start);
+const std::int64_t kStart = 1795813200LL * 1000000000LL;
+
+// Step `job`.0 on two ranks, rank 1 working 1 s longer outside MPI than rank 0: load balance
+// 8.5 / 9 = 0.944, above the default threshold (0.85), below the 0.95 the daemons here are
+// configured with. Written as rank 0's record under dir/records; its path.
+std::filesystem::path write_imbalanced_record(const std::filesystem::path& dir, const std::string& job) {
+  auto rec = test::mpi_record(job, "0", {"n1"}, 2, kStart);
   rec.ranks[0].mpi_s = 2;
   rec.ranks[1].mpi_s = 1;
-  store::write_record(store::record_path(dir.path() / "records", user_name(::getuid()), start, rec.job.key), rec);
+  const auto path = store::record_path(dir / "records", user_name(::getuid()), kStart, rec.job.key);
+  store::write_record(path, rec);
+  return path;
+}
+
+TEST(ApiDiagnosis, StepsCarryTheDiagnosisWithTheDaemonsThresholds) {
+  test::TempDir dir;
+  write_imbalanced_record(dir.path(), "70");
 
   config::Config config = test::records_config(dir.path());
   config.diagnosis.load_balance_min = 0.95;
@@ -42,12 +50,7 @@ TEST(ApiDiagnosis, StepsCarryTheDiagnosisWithTheDaemonsThresholds) {
 // /diagnosis as the API serves (which says "stored": true).
 TEST(ApiDiagnosis, FindingsReadFromTheCanonicalRecordWithH5pyEqualTheApis) {
   test::TempDir dir;
-  const std::int64_t start = 1795813200LL * 1000000000LL;
-  auto rec = test::mpi_record("71", "0", {"n1"}, 2, start);
-  rec.ranks[0].mpi_s = 2;
-  rec.ranks[1].mpi_s = 1;
-  const auto main = store::record_path(dir.path() / "records", user_name(::getuid()), start, rec.job.key);
-  store::write_record(main, rec);
+  const auto main = write_imbalanced_record(dir.path(), "71");
 
   config::Config config = test::records_config(dir.path());
   config.history.canonical_record_dir = (dir.path() / "canonical").string();
