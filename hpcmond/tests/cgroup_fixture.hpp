@@ -5,6 +5,7 @@
 #pragma once
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -66,6 +67,39 @@ class ScratchMemoryCgroup {
   }
   std::string relative_, outer_;
   bool ok_ = false;
+};
+
+// A child process that only waits, to be put in a cgroup before it "runs": it exits once
+// released (or when this goes), and is reaped.
+class WaitingChild {
+ public:
+  WaitingChild() {
+    if (::pipe(release_) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      char c;
+      ::close(release_[1]);
+      (void)!::read(release_[0], &c, 1);  // until the parent closes its end
+      ::_exit(0);
+    }
+    ::close(release_[0]);
+  }
+  ~WaitingChild() { release(); }
+  WaitingChild(const WaitingChild&) = delete;
+  WaitingChild& operator=(const WaitingChild&) = delete;
+  bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  // Lets the child exit and waits for it.
+  void release() {
+    if (release_[1] < 0) return;
+    ::close(release_[1]);
+    release_[1] = -1;
+    if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
+  }
+
+ private:
+  int release_[2] = {-1, -1};
+  pid_t pid_ = -1;
 };
 
 }  // namespace hpcmon::agent::test

@@ -118,21 +118,12 @@ TEST(CgroupV2Layout, SmallestLimitUpToTheRootAndNoSymlinks) {
 TEST(CgroupV1Real, AChildInALimitedCgroupHasThatLimit) {
   ScratchMemoryCgroup cgroup(64 << 20);
   if (!cgroup.ok()) GTEST_SKIP() << "no writable cgroup v1 memory hierarchy here";
-  int ready[2];
-  ASSERT_EQ(pipe(ready), 0);
-  const pid_t child = fork();
-  if (child == 0) {
-    char c;
-    close(ready[1]);
-    (void)!read(ready[0], &c, 1);  // until the parent closes its end
-    _exit(0);
-  }
-  close(ready[0]);
+  WaitingChild waiting;
+  ASSERT_TRUE(waiting.started());
+  const pid_t child = waiting.pid();
   ASSERT_TRUE(cgroup.add(child));
   const auto limit = read_memory_limit(child, read_cgroup_mounts());
-  close(ready[1]);
-  int status = 0;
-  waitpid(child, &status, 0);
+  waiting.release();
   ASSERT_TRUE(limit);
   EXPECT_EQ(std::to_string(limit->bytes), cgroup.limit_text());
   EXPECT_EQ(limit->bytes, 64u << 20);

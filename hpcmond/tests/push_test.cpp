@@ -263,19 +263,11 @@ TEST(Push, StepReadingsCarryTheCgroupMemoryLimit) {
     token << "limit-agent-token\n";
   }
   ASSERT_EQ(chmod(h.options().token_file.c_str(), 0600), 0);
-  int ready[2];
-  ASSERT_EQ(pipe(ready), 0);
-  const pid_t child = fork();
-  if (child == 0) {
-    char c;
-    close(ready[1]);
-    (void)!read(ready[0], &c, 1);
-    _exit(0);
-  }
-  close(ready[0]);
-  ASSERT_TRUE(cgroup.add(child));  // as slurmstepd does before the task runs
+  WaitingChild child;
+  ASSERT_TRUE(child.started());
+  ASSERT_TRUE(cgroup.add(child.pid()));  // as slurmstepd does before the task runs
   ASSERT_EQ(h.send(step_start_line("301", "0", now_ns())), 0);
-  ASSERT_EQ(h.send(task_line("task_start", "301", "0", 0, child)), 0);
+  ASSERT_EQ(h.send(task_line("task_start", "301", "0", 0, child.pid())), 0);
   json reading;
   const bool seen = wait_for([&] {
     for (const auto& m : head.messages())
@@ -287,9 +279,7 @@ TEST(Push, StepReadingsCarryTheCgroupMemoryLimit) {
           }
     return false;
   }, 10);
-  close(ready[1]);
-  int status = 0;
-  waitpid(child, &status, 0);
+  child.release();
   ASSERT_TRUE(seen) << "no step reading with mem_limit_bytes";
   EXPECT_EQ(std::to_string(reading["mem_limit_bytes"].get<std::uint64_t>()), cgroup.limit_text());
   EXPECT_EQ(reading["mem_limit_source"], "cgroup v1");
