@@ -6,6 +6,7 @@
 # Runs on a cluster of its own (tests/agent.cmake: folder and ports apart); skipped (77) where
 # there is no cgroup v1 memory controller.
 set -euo pipefail
+export HPCMON_E2E_OWN_CLUSTER=1  # lib.sh stops it on any exit until the trap below
 export HPCMON_SLURM_CGROUP=1  # lib.sh skips (77) without a writable cgroup v1 memory controller
 source "$(dirname "$0")/lib.sh" "$@"
 source "$(dirname "$0")/spank_lib.sh"

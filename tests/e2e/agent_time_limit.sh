@@ -6,6 +6,7 @@
 # This is the one slow test: it runs on a cluster of its own (tests/agent.cmake gives it its
 # own folder and ports), so it does not hold the shared cluster while it waits.
 set -euo pipefail
+export HPCMON_E2E_OWN_CLUSTER=1  # lib.sh stops it on any exit until the trap below
 source "$(dirname "$0")/lib.sh" "$@"
 source "$(dirname "$0")/spank_lib.sh"
 source "$(dirname "$0")/agent_lib.sh"

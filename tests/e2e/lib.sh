@@ -7,6 +7,11 @@ if [[ "${HPCMON_SLURM_CGROUP:-0}" == 1 && ! -w /sys/fs/cgroup/memory/cgroup.proc
   echo "SKIP: no writable cgroup v1 memory controller"
   exit 77
 fi
+# A test on a cluster of its own (HPCMON_E2E_OWN_CLUSTER=1) stops that cluster however it ends,
+# also when it fails before setting its own exit trap.
+if [[ "${HPCMON_E2E_OWN_CLUSTER:-0}" == 1 ]]; then
+  trap 'rc=$?; bash "$(dirname "${BASH_SOURCE[0]}")/../../scripts/slurm-down.sh" "$cluster_dir" >/dev/null 2>&1; exit $rc' EXIT
+fi
 # These tests run without the SPANK plugin: make sure the shared cluster has none listed
 # (slurm-up.sh is idempotent and resets the plugin stack when another test left one).
 bash "$(dirname "${BASH_SOURCE[0]}")/../../scripts/slurm-up.sh" "$cluster_dir" >/dev/null
