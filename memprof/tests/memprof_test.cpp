@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -295,6 +296,55 @@ TEST(Mpi, PlantedLeakPerRankAndOpenMpiNotBlamed) {
     EXPECT_EQ(big, 8u);
   }
   EXPECT_EQ(seen, (std::set<int64_t>{0, 1}));
+}
+
+// A process that does not return from main: _exit, a real invalid write (SIGSEGV), abort()
+// and SIGTERM. Each writes its profile with the planted leak, and the parent sees the same
+// status as without the preload (exit code, or 128 + the same signal).
+TEST(Preload, ProfileWrittenWhenTheProcessExitsAbnormally) {
+  const std::map<std::string, int> expected = {{"_exit", 3}, {"segv", 128 + SIGSEGV}, {"abort", 128 + SIGABRT},
+                                               {"term", 128 + SIGTERM}};
+  for (const auto& [end, status] : expected) {
+    ScratchDir dir;
+    const std::map<std::string, std::string> env = {
+        {"MEMPROF_TEST_END", end}, {"MEMPROF_TEST_BLOCKS", "4"}, {"MEMPROF_TEST_SIZE", "700"}};
+    const RunResult plain = run({kBin + "/memprof_leaker"}, env, dir.path);
+    EXPECT_EQ(plain.exit_code, status) << end;
+    std::map<std::string, std::string> profiled = env;
+    profiled["LD_PRELOAD"] = kPreload;
+    profiled["HPCMON_OUTPUT_DIR"] = dir.path.string();
+    const RunResult r = run({kBin + "/memprof_leaker"}, profiled, dir.path);
+    EXPECT_EQ(r.exit_code, plain.exit_code) << end;
+    EXPECT_EQ(r.out, "leaker done\n") << end;
+    const auto mine = profiles_of(dir.path, "memprof_leaker");
+    ASSERT_EQ(mine.size(), 1u) << end;
+    const LeakSite* leak = user_leak_in(analyse(mine[0]), "planted_leak");
+    ASSERT_NE(leak, nullptr) << end;
+    EXPECT_EQ(leak->count, 4u) << end;
+    EXPECT_EQ(leak->bytes, 4u * 700) << end;
+  }
+}
+
+// MPI_Abort on rank 1 of 2 under real mpirun: mpirun's exit code is the abort's, and the
+// aborting rank's profile (written from _exit) has its planted leak.
+TEST(Mpi, AbortingRankIsProfiled) {
+  ScratchDir dir;
+  const std::map<std::string, std::string> env = {
+      {"OMPI_ALLOW_RUN_AS_ROOT", "1"}, {"OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"}, {"OMPI_MCA_pml", "ob1"},
+      {"OMPI_MCA_btl", "self,vader"}, {"OMPI_MCA_rmaps_base_oversubscribe", "1"}, {"LD_PRELOAD", kPreload},
+      {"HPCMON_RUN_DIR", dir.path.string()}, {"MEMPROF_TEST_BLOCKS", "6"}, {"MEMPROF_TEST_SIZE", "2048"},
+      {"MEMPROF_TEST_ABORT_RANK", "1"}};
+  const RunResult r = run({HPCMON_MPIEXEC, "-np", "2", kBin + "/memprof_mpi_leak"}, env, dir.path);
+  EXPECT_EQ(r.exit_code, 5) << r.out;
+  const Profile* aborted = nullptr;
+  const auto ranks = profiles_of(dir.path, "memprof_mpi_leak");
+  for (const Profile& p : ranks)
+    if (p.rank == 1) aborted = &p;
+  ASSERT_NE(aborted, nullptr) << ranks.size() << " rank profiles";
+  const LeakSite* leak = user_leak_in(analyse(*aborted), "planted_mpi_leak");
+  ASSERT_NE(leak, nullptr);
+  EXPECT_EQ(leak->count, 6u);
+  EXPECT_EQ(leak->bytes, 6u * 2048);
 }
 
 // `hpcmon memprof --format json` on a leaker's profile, and the exit code of a file that is not

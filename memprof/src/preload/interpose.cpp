@@ -245,6 +245,7 @@ __attribute__((constructor)) void start_profiling() {
   initialize_tracking();
   ReentryGuard guard;
   load_fast_unwinder();
+  install_exit_paths();
 }
 // Late (after the program's own destructors): what is still allocated now is never freed.
 __attribute__((destructor)) void finish_profiling() { write_profile(); }

@@ -140,6 +140,9 @@ extern std::atomic<uint32_t> unload_epoch;
 
 // ---- exit ----
 void write_profile();
+// _exit/_Exit and fatal-signal handlers (exit_paths.cpp); installed at start-up.
+void install_exit_paths();
+void write_profile_before_exit();
 
 }  // namespace hpcmon::mem
 

@@ -1,7 +1,8 @@
 /* An MPI program under both preloads (libhpcmon_mpi.so and libhpcmon_mem.so): every rank leaks
    MEMPROF_TEST_BLOCKS blocks of MEMPROF_TEST_SIZE bytes from planted_mpi_leak(), moves real data
    (a reduction and a ring exchange of 1 MiB buffers through shared memory, which exercises Open
-   MPI's memory hooks), and prints results the test checks. */
+   MPI's memory hooks), and prints results the test checks. With MEMPROF_TEST_ABORT_RANK=R, rank R
+   calls MPI_Abort(MPI_COMM_WORLD, 5) after its leak instead. */
 #include <mpi.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,8 @@ int main(int argc, char** argv) {
   planted_mpi_leak(planted_number("MEMPROF_TEST_BLOCKS", 6), planted_number("MEMPROF_TEST_SIZE", 2048));
   long mine = rank + 1, total = 0;
   MPI_Allreduce(&mine, &total, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+  const char* abort_rank = getenv("MEMPROF_TEST_ABORT_RANK");
+  if (abort_rank != NULL && *abort_rank != '\0' && atoi(abort_rank) == rank) MPI_Abort(MPI_COMM_WORLD, 5);
   const int n = 1 << 18;  /* 1 MiB of ints, allocated and freed each round */
   long checksum = 0;
   for (int round = 0; round < 4; ++round) {
