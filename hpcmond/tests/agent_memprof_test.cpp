@@ -117,7 +117,8 @@ TEST(AgentMemory, ProfilesHeldAtJobEndReachThePartialAfterTheRunDirectoryIsRemov
 }
 
 TEST(AgentMemory, AProfiledStepWhosePartialHasNoProfileIsOneWarning) {
-  AgentHarness h("memlost");
+  // Long intervals: the step is never written early as "vanished" (with its profile still there).
+  AgentHarness h("memlost", [](AgentOptions& o) { o.process_interval_s = o.node_interval_s = 5; });
   const fs::path run_dir = h.dir() / "job502";
   fs::create_directories(run_dir);
   const std::int64_t start = now_ns();
