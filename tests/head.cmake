@@ -37,3 +37,12 @@ function(hpcmon_sched_tests)
   endif()
 endfunction()
 cmake_language(DEFER CALL hpcmon_sched_tests)
+
+# The canonical record carries rank 0's /trace and the partials' /memory (docs/tracing.md, docs/job-record.md).
+if(TARGET hpcmond_head AND TARGET spank_hpcmon AND TARGET hpcmon_mem)
+  hpcmon_slurm_test(trace_canonical trace_canonical.sh)
+  set_property(TEST e2e.slurm.trace_canonical APPEND PROPERTY ENVIRONMENT
+               "HPCMON_HEAD_BIN=$<TARGET_FILE:hpcmond>" "HPCMON_AGENT_BIN=$<TARGET_FILE:hpcmond>"
+               "HPCMON_SPANK_PLUGIN=$<TARGET_FILE:spank_hpcmon>" "HPCMON_MEM_PRELOAD=$<TARGET_FILE:hpcmon_mem>")
+  set_property(TEST e2e.slurm.trace_canonical PROPERTY TIMEOUT 90)
+endif()

@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "hpcmon/memprof_record.hpp"
+#include "hpcmon/trace.hpp"
 #include "report_diagnosis.hpp"
 #include "text_escape.hpp"
 
@@ -25,8 +26,13 @@ void add_merge(CLI::App& app, Action& run) {
       const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                    std::chrono::system_clock::now().time_since_epoch()).count();
       merged.diagnosis = diagnosis::to_stored(diagnose_for_report(merged), now);
-      store::write_record(*out, merged);
-      mem::carry_memory_groups(*out, *inputs);  // the node partials' /memory (memory profiles)
+      // Before the rename: rank 0's /trace (the first input with one) and the node partials'
+      // /memory (memory profiles), as the head daemon's canonical merge carries them.
+      store::write_record(*out, merged, [&](const std::filesystem::path& tmp) {
+        for (const auto& in : *inputs)
+          if (store::copy_trace(in, tmp)) break;
+        mem::carry_memory_groups(tmp.string(), *inputs);
+      });
       std::cout << escape_terminal(*out) << ": merged " << parts.size() << " parts, " << merged.ranks.size()
                 << " ranks, " << merged.nodes.size() << " nodes"
                 << (merged.job.partial ? ", partial: " + escape_terminal(merged.job.partial_reason) : "") << ", "

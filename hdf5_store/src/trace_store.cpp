@@ -164,6 +164,30 @@ TraceReader::TraceReader(const std::filesystem::path& path) : path_(path) {
   }
 }
 
+bool copy_trace(const std::filesystem::path& from, const std::filesystem::path& to) {
+  {
+    const TraceReader source(from);  // signature, version and column checks
+    if (!source.info().present) return false;
+  }
+  h5::QuietErrors quiet;
+  try {
+    h5::Id fapl = h5::check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate");
+    h5::disable_file_locking(fapl);
+    h5::check_status(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110), "H5Pset_libver_bounds");
+    h5::check_status(H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG), "H5Pset_fclose_degree");
+    h5::Id src = h5::check(H5Fopen(from.c_str(), H5F_ACC_RDONLY, fapl), "cannot open the source");
+    h5::Id dst = h5::check(H5Fopen(to.c_str(), H5F_ACC_RDWR, fapl), "cannot open the target");
+    if (h5::link_exists(dst, kTraceGroup)) h5::fail("the target has a trace already");
+    h5::check_status(H5Ocopy(src, kTraceGroup, dst, kTraceGroup, H5P_DEFAULT, H5P_DEFAULT), "H5Ocopy");
+    h5::check_status(H5Fflush(dst, H5F_SCOPE_LOCAL), "H5Fflush");
+    h5::check_status(H5Fclose(dst.release()), "H5Fclose");
+  } catch (const h5::Failure& f) {
+    throw RecordError(RecordError::Kind::write_failed,
+                      to.string() + ": cannot copy the trace of " + from.string() + ": " + f.what);
+  }
+  return true;
+}
+
 TraceReader::~TraceReader() {
   if (file_ >= 0) H5Fclose(hid_t(file_));
 }

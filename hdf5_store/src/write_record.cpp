@@ -292,9 +292,11 @@ namespace {
 
 // Writes the record to a temporary beside `path`, then publishes it with `publish`
 // (rename or link). Returns publish's verdict; the temporary never outlives the call.
+using BeforePublish = std::function<void(const std::filesystem::path&)>;
+
 template <class Publish>
 bool write_then_publish(const std::filesystem::path& path, const record::JobRecord& rec, Publish publish,
-                        TraceSource* trace = nullptr) {
+                        TraceSource* trace = nullptr, const BeforePublish& before_publish = nullptr) {
   static std::atomic<unsigned> counter{0};
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   make_parents(dir);
@@ -309,6 +311,7 @@ bool write_then_publish(const std::filesystem::path& path, const record::JobReco
         throw RecordError(RecordError::Kind::write_failed, path.string() + ": cannot write record: " + f.what);
       }
     }
+    if (before_publish) before_publish(tmp);
     chmod_and_sync(tmp);
     const bool published = publish(tmp);
     ::unlink(tmp.c_str());  // after a link, or a refused link; gone already after a rename
@@ -323,11 +326,19 @@ bool write_then_publish(const std::filesystem::path& path, const record::JobReco
 }  // namespace
 
 void write_record(const std::filesystem::path& path, const record::JobRecord& rec) {
-  write_then_publish(path, rec, [&](const std::filesystem::path& tmp) {
-    if (::rename(tmp.c_str(), path.c_str()) != 0)
-      throw RecordError(RecordError::Kind::write_failed, path.string() + ": rename: " + std::strerror(errno));
-    return true;
-  });
+  write_record(path, rec, nullptr);
+}
+
+void write_record(const std::filesystem::path& path, const record::JobRecord& rec,
+                  const BeforePublish& before_publish) {
+  write_then_publish(
+      path, rec,
+      [&](const std::filesystem::path& tmp) {
+        if (::rename(tmp.c_str(), path.c_str()) != 0)
+          throw RecordError(RecordError::Kind::write_failed, path.string() + ": rename: " + std::strerror(errno));
+        return true;
+      },
+      nullptr, before_publish);
 }
 
 bool write_record_if_absent(const std::filesystem::path& path, const record::JobRecord& rec) {

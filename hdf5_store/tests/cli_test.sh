@@ -42,7 +42,7 @@ exit_codes)
   expect_exit 0 --help
   expect_exit 6 merge "$dir/random.h5/out.h5" "$dir/known.h5"
   expect_exit 0 validate "$dir/known.h5"
-  grep -q 'valid hpcmon record, format 1.1, 4 ranks, 2 nodes, 12 MPI rows, 3 series' "$dir/out" || fail "validate: $(cat "$dir/out")"
+  grep -q 'valid hpcmon record, format 1.2, 4 ranks, 2 nodes, 12 MPI rows, 3 series' "$dir/out" || fail "validate: $(cat "$dir/out")"
   ;;
 report_json)
   expect_exit 0 report --json "$dir/known.h5"

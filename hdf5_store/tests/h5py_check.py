@@ -21,7 +21,7 @@ with tempfile.TemporaryDirectory() as d:
     subprocess.run([sys.argv[1], d], check=True)
     with h5py.File(f"{d}/known.h5", "r", locking=False) as f:
         a = f.attrs
-        eq((int(a["format_major"]), int(a["format_minor"])), (1, 1), "format version")
+        eq((int(a["format_major"]), int(a["format_minor"])), (1, 2), "format version")
         eq(text(a["job"]), "4242_7", "job")
         eq(text(a["job_name"]), 'heat "1d", test', "job name")
         eq(int(a["rank_count"]), 4, "rank count")

@@ -102,7 +102,8 @@ TEST_F(ReaderErrors, CorruptBytesNeverCrash) {
 }
 
 TEST_F(ReaderErrors, OlderAndNewerMinorVersionsAreRead) {
-  for (unsigned minor : {0u, 9u}) {
+  // 1.0 (no clock columns, no /series), 1.1 (before /diagnosis and /memory), a future 1.9.
+  for (unsigned minor : {0u, 1u, 9u}) {
     testkit::write_other_minor(dir_ / "minor.h5", minor);
     auto v = store::read_format_version(dir_ / "minor.h5");
     EXPECT_EQ(v.major, store::kFormatMajor);

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -26,7 +27,8 @@ class TraceSource;  // hpcmon/trace.hpp
 // Format version written as root attributes `format_major` / `format_minor`. Minor versions
 // only add; the reader accepts every minor of its major and refuses any other major.
 // 1.1: rank clock-alignment columns, the optional /trace group (docs/tracing.md).
-inline constexpr unsigned kFormatMajor = 1, kFormatMinor = 1;
+// 1.2: the optional /diagnosis and /memory groups (docs/job-record.md, "Versioning").
+inline constexpr unsigned kFormatMajor = 1, kFormatMinor = 2;
 
 // Jobs with at most this many ranks store their traffic matrix dense (n x n); larger jobs,
 // and any job with traffic to other MPI worlds, store it as coordinate rows.
@@ -57,6 +59,13 @@ const char* kind_name(RecordError::Kind kind);
 // (write_failed) and leaves no temporary file behind. Series chunks are deflated on one
 // helper thread besides the caller's, joined before returning (none if it cannot start).
 void write_record(const std::filesystem::path& path, const record::JobRecord& rec);
+
+// Like write_record, with `before_publish` run on the finished temporary (closed, not yet
+// renamed): groups that other code writes (/trace copied from rank 0's record, /memory from the
+// node partials) are added there, so the record appears whole at its rename. An exception
+// from it removes the temporary and propagates.
+void write_record(const std::filesystem::path& path, const record::JobRecord& rec,
+                  const std::function<void(const std::filesystem::path& temporary)>& before_publish);
 
 // Like write_record, but never replaces an existing file: the finished file is linked to
 // `path` (atomic, fails if it exists) instead of renamed. Returns false, leaving nothing

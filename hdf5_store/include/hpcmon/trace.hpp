@@ -57,6 +57,11 @@ struct TraceInfo {
   std::uint64_t events = 0, dropped = 0;
 };
 
+// Copies /trace of the record `from` into the record `to` (which has none) as it is stored
+// (H5Ocopy: chunks are copied, not decompressed). False, and `to` unchanged, when `from` has
+// no /trace. Throws RecordError: `from` unreadable or damaged, `to` not writable.
+bool copy_trace(const std::filesystem::path& from, const std::filesystem::path& to);
+
 // Reads /trace of a record in slices. Throws RecordError like read_record.
 class TraceReader {
  public:

@@ -36,7 +36,7 @@ std::optional<json> trace_of(const std::vector<std::string>& paths) {
 }  // namespace
 
 bool step_has_trace(const StepSummary& step) {
-  for (const auto& path : {step.rank0_path, step.path}) {
+  for (const auto& path : {step.path, step.rank0_path}) {
     struct stat st {};
     if (path.empty() || ::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     try {
@@ -65,7 +65,8 @@ Outcome job_trace_summary(const Services& services, const Request& request, JobL
     for (const auto& step : (*job)["steps"]) {
       const StepSummary* summary = find_step(*jobs, *job, step);
       if (!summary) continue;
-      if (auto trace = trace_of({summary->rank0_path, summary->path}))
+      // The canonical record carries rank 0's /trace; rank 0's own file until the step is merged.
+      if (auto trace = trace_of({summary->path, summary->rank0_path}))
         steps.push_back({{"step", step.value("step", "")}, {"restart_count", step.value("restart_count", 0u)},
                          {"run", step.value("run", 0u)}, {"summary", *trace}});
     }

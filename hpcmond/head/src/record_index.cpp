@@ -8,11 +8,14 @@
 
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <tuple>
 
 #include "hpcmon/head/api_diagnosis.hpp"
+#include "hpcmon/memprof_record.hpp"
 #include "hpcmon/store.hpp"
+#include "hpcmon/trace.hpp"
 
 namespace hpcmon::head {
 namespace fs = std::filesystem;
@@ -85,6 +88,30 @@ std::set<std::string> expected_nodes(const record::JobRecord& rec) {
     if (!rank.node.empty()) nodes.insert(rank.node);
   return nodes;
 }
+
+// An input of the merge opened as the scan reads it (no symlink, a regular file), named by its
+// descriptor so that HDF5 reaches exactly the file checked; closed with the object.
+class CheckedInput {
+ public:
+  explicit CheckedInput(const fs::path& path)
+      : fd_(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) {
+    struct stat info{};
+    if (fd_ >= 0 && (::fstat(fd_, &info) != 0 || !S_ISREG(info.st_mode))) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~CheckedInput() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  CheckedInput(const CheckedInput&) = delete;
+  CheckedInput& operator=(const CheckedInput&) = delete;
+  bool ok() const { return fd_ >= 0; }
+  std::string name() const { return "/proc/self/fd/" + std::to_string(fd_); }
+
+ private:
+  int fd_;
+};
 
 std::string join(const std::set<std::string>& items) {
   std::string out;
@@ -307,8 +334,34 @@ void RecordIndex::merge_group(const std::string& group_key, Group& group, std::i
     ++stats_.merges;
     // The head's own folder: the users' files stay exactly as their writers left them.
     const fs::path target = canonical_dir_ / (group_key + ".h5");
+    // Rank 0's /trace and the node partials' /memory go into the temporary before its rename
+    // (optional groups the merge itself does not model): the canonical record is the whole step.
+    auto carry_groups = [&](const fs::path& tmp) {
+      if (main) {
+        const CheckedInput rank0(group.main);
+        try {
+          if (rank0.ok()) store::copy_trace(rank0.name(), tmp);
+        } catch (const std::exception& error) {
+          log_.once("trace:" + group.main.string(),
+                    "canonical record " + target.string() + " without the trace of " + group.main.string() + ": " +
+                        error.what());
+        }
+      }
+      std::vector<std::unique_ptr<CheckedInput>> opened;
+      std::vector<std::string> names;
+      for (const auto& [node, state] : partials) {
+        opened.push_back(std::make_unique<CheckedInput>(group.partials[node]));
+        if (opened.back()->ok()) names.push_back(opened.back()->name());
+      }
+      try {
+        mem::carry_memory_groups(tmp.string(), names);
+      } catch (const std::exception& error) {
+        log_.once("memory:" + target.string(),
+                  "canonical record " + target.string() + " without memory profiles: " + error.what());
+      }
+    };
     try {
-      store::write_record(target, *merged);
+      store::write_record(target, *merged, carry_groups);
       ++stats_.merge_writes;
       group.canonical = target;
       FileState& state = files_[target.string()];

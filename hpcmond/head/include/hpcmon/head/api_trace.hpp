@@ -1,8 +1,8 @@
 // GET /api/v1/jobs/{id}/trace/summary: what the job's MPI trace says about waiting (docs/api.md,
 // docs/tracing.md "Analysis"): per step, latency histograms per function, who waits for whom,
 // wait per rank — store::summarize_trace, the same figures as `hpcmon trace summary --json`.
-// Owns: picking the step's file that carries /trace (rank 0's record; the canonical merge does
-// not copy /trace). Never: decides access itself (the /api/v1/jobs/{id} lookup does), follows
+// Owns: picking the step's file that carries /trace (the canonical record, which carries rank
+// 0's /trace; rank 0's record before the step is merged). Never: decides access itself (the /api/v1/jobs/{id} lookup does), follows
 // a symlink, or names the record's file path.
 #pragma once
 
