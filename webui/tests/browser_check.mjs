@@ -5,11 +5,12 @@
 // node browser_check.mjs EXPECT.json OUT_DIR
 // EXPECT.json: {base, npm_dir, chromium, node_count, mpi_job, plain_job, xss_job, running_job,
 //               rank, rank_mpi_fraction, top_function, cell: {src, dst, bytes}, token,
-//               acknowledge: true|false}
+//               token_base (optional: a second daemon in token mode)}
 // Writes OUT_DIR/*.png (screenshots), OUT_DIR/requests.txt and OUT_DIR/result.json; exits 1 on
 // the first failed check, naming it.
 import { createRequire } from "node:module";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import path from "node:path";
 
 const [expectFile, outDir] = process.argv.slice(2);
@@ -60,6 +61,34 @@ try {
     check(await page.locator("#banner").isHidden(), `${hash || "/"} shows no error banner`, await page.locator("#banner").textContent());
   };
   const text = async (selector) => (await page.locator(selector).first().textContent()).trim();
+  // The API's data, read the way the page reads it (this daemon's reads need no token).
+  const get = async (apiPath) => {
+    const json = await (await fetch(`${base}api/v1/${apiPath}`)).json();
+    if (json.status !== "success") throw new Error(`GET ${apiPath}: ${JSON.stringify(json.error)}`);
+    return json.data;
+  };
+  const reload = async () => {
+    await page.reload();
+    await page.waitForSelector(`main[data-ready="1"]`, { timeout: 15000 });
+  };
+  const shownJobs = () => page.locator('[data-testid="job-row"]').evaluateAll((rows) => rows.map((r) => r.dataset.job));
+  // The rows of #/jobs?QUERY equal GET /api/v1/jobs?QUERY (page size 25 unless the query says):
+  // read again a few times, as the job list may move between the page's read and ours.
+  const jobsMatchApi = async (query, shot, what) => {
+    let shown, listed;
+    for (let attempt = 0; attempt < 5; ++attempt) {
+      if (attempt) await reload();
+      else if (shot) await visit(`jobs?${query}`, shot);
+      const params = new URLSearchParams(query);
+      if (!params.has("limit")) params.set("limit", "25");
+      listed = await get(`jobs?${params}`);
+      shown = await shownJobs();
+      if (JSON.stringify(shown) === JSON.stringify(listed.jobs.map((j) => j.job))) break;
+    }
+    check(JSON.stringify(shown) === JSON.stringify(listed.jobs.map((j) => j.job)), `${what}: the rows equal GET /api/v1/jobs?${query}`,
+      `page ${shown.join(",")}, API ${listed.jobs.map((j) => j.job).join(",")}`);
+    return listed;
+  };
 
   await visit("overview", "overview");
   check(await text('[data-testid="card-nodes"] .card-value') === String(want.node_count),
@@ -72,6 +101,36 @@ try {
   await visit(`nodes/${encodeURIComponent(firstNode)}?range=15m`, "node");
   check(await page.locator('[data-testid="node-charts"] .uplot, [data-testid="node-charts"] [data-testid="no-data"]').count() > 0,
     "node page shows series or says there is no history");
+  // Another range, on the node whose agent pushes: each chart has the points of the history
+  // API's answer to the page's own request, over the chosen hour; CPU busy's axis labels differ.
+  const agentNode = Object.keys((await get("agents")).agents).find((n) => n !== "");
+  check(Boolean(agentNode), "an agent pushes to the daemon");
+  const historyAnswer = page.waitForResponse((r) => r.url().includes("/api/v1/metrics/history"));
+  await visit(`nodes/${encodeURIComponent(agentNode)}?range=1h`, "node-1h");
+  const answer = await historyAnswer;
+  const asked = new URL(answer.url()).searchParams;
+  check(Number(asked.get("end")) - Number(asked.get("start")) === 3600, "the 1h range asks history for one hour",
+    `${asked.get("start")}..${asked.get("end")}`);
+  const history = (await answer.json()).data;
+  const pointsOf = new Map();
+  for (const series of history.series || []) {
+    const l = series.labels || {};
+    if (!l.device && !l.job && !l.step && series.points && series.points.length) pointsOf.set(series.metric, series.points.length);
+  }
+  if (!pointsOf.size && Array.isArray(history.samples)) {  // the in-memory form: one time axis
+    for (const sample of history.samples) for (const metric of Object.keys(sample.values)) pointsOf.set(metric, history.samples.length);
+  }
+  const drawn = await page.locator('[data-testid="node-chart"]').evaluateAll((boxes) =>
+    boxes.map((b) => ({ metric: b.dataset.metric, points: Number(b.dataset.points), ticks: b.dataset.yTicks || "", plots: b.querySelectorAll(".uplot").length })));
+  check(drawn.length > 0 && drawn.every((c) => c.plots === 1), "the 1h range draws the node's charts", JSON.stringify(drawn));
+  for (const c of drawn) {
+    check(c.points === pointsOf.get(c.metric), `chart ${c.metric} has the history API's ${pointsOf.get(c.metric)} points`, String(c.points));
+  }
+  const cpu = drawn.find((c) => ["cpu_util", "node.cpu_util", "cpu.total.busy_percent"].includes(c.metric));
+  check(Boolean(cpu), "the CPU busy chart is drawn", JSON.stringify(drawn.map((c) => c.metric)));
+  const cpuTicks = cpu.ticks.split("|");
+  check(cpuTicks.length >= 3 && new Set(cpuTicks).size === cpuTicks.length && cpuTicks[0] === "0 %" && cpuTicks.at(-1) === "100 %",
+    "CPU busy's axis runs from 0 % to 100 % with distinct labels", cpu.ticks);
 
   await visit("jobs", "jobs");
   const xssRow = page.locator(`[data-testid="job-row"][data-job="${want.xss_job}"]`);
@@ -79,6 +138,36 @@ try {
   check(await xssRow.locator('[data-testid="job-name"]').textContent() === "<img src=x onerror=alert(1)>",
     "a job name with markup shows as text");
   check(await page.locator("main img").count() === 0, "no element was made from a job name");
+  // The user filter through the form: the rows equal the API's for that user, and a user with
+  // no job gets none.
+  const all = await get("jobs?limit=1000");
+  const owner = all.jobs.find((j) => j.job === want.mpi_job).user;
+  check(Boolean(owner), "the MPI job has a user in the API");
+  await page.fill('[data-testid="filter-user"]', owner);
+  await page.click('[data-testid="job-filters"] button[type="submit"]');
+  await page.waitForFunction((u) => location.hash.includes(`user=${u}`) && document.querySelector('main[data-ready="1"]'), owner);
+  const byUser = await jobsMatchApi(`user=${encodeURIComponent(owner)}`, null, `user filter ${owner}`);
+  check(byUser.total > 0 && (await shownJobs()).includes(want.mpi_job), "the user filter lists the MPI job's owner's jobs");
+  const nobody = await jobsMatchApi("user=hpcmon-no-such-user", "jobs-no-user", "user filter with a user without jobs");
+  check(nobody.total === 0 && await page.locator('[data-testid="jobs"] [data-testid="no-data"]').count() === 1,
+    "a user without jobs gets the page's 'no job matches'");
+  // The time filter: the second the MPI job started keeps it and leaves the others out.
+  const mpiStart = Math.floor(Date.parse(all.jobs.find((j) => j.job === want.mpi_job).start) / 1000);
+  const inWindow = await jobsMatchApi(`since=${mpiStart}&until=${mpiStart + 1}`, "jobs-time", "time filter");
+  check(inWindow.jobs.some((j) => j.job === want.mpi_job) && inWindow.total < all.total,
+    "the time filter keeps the MPI job and fewer jobs than all", `${inWindow.total} of ${all.total}`);
+  check(await page.locator('[data-testid="filter-since"]').inputValue() !== "", "the time filter shows its start in the form");
+  // Pagination: one job a page; "Older" moves to the API's next job, and the pager says the total.
+  check(all.total >= 3, "at least three jobs to page through", String(all.total));
+  await jobsMatchApi("limit=1", "jobs-page-1", "first page of one");
+  await page.click('[data-testid="next-page"]');
+  await page.waitForFunction(() => location.hash.includes("offset=1") && document.querySelector('main[data-ready="1"]'));
+  const second = await jobsMatchApi("limit=1&offset=1", null, "second page of one after Older");
+  check((await text('[data-testid="pager"]')).includes(`2–2 of ${second.total}`), "the pager says which rows of the total are shown",
+    await text('[data-testid="pager"]'));
+  await jobsMatchApi(`limit=1&offset=${all.total - 1}`, "jobs-last-page", "last page of one");
+  check(await page.locator('[data-testid="next-page"]').count() === 0, "the last page offers no older page");
+
   await visit(`jobs?state=completed`, "jobs-completed");
   const states = await page.locator('[data-testid="job-row"] .state').allTextContents();
   check(states.length > 0 && states.every((s) => s === "completed"), "the state filter keeps completed jobs only", states.join(","));
@@ -100,6 +189,29 @@ try {
   const cell = page.locator(`[data-testid="heatmap-cell"][data-src="${want.cell.src}"][data-dst="${want.cell.dst}"]`);
   check(await cell.getAttribute("data-bytes") === String(want.cell.bytes), `heatmap cell ${want.cell.src}→${want.cell.dst} bytes equal the record's`,
     `page ${await cell.getAttribute("data-bytes")}, record ${want.cell.bytes}`);
+  {
+    // Allocation and efficiency: each card shows the API record's figure of the MPI step.
+    const step = (await get(`jobs/${want.mpi_job}/record`)).steps.find((st) => st.record && st.record.has_mpi);
+    const summary = step.record.summary;
+    const cardOf = async (id) => {
+      const box = page.locator(`[data-testid="step"][data-step="${step.step}"] [data-testid="${id}"]`);
+      return { value: await box.getAttribute("data-value"), text: (await box.locator(".card-value").textContent()).trim() };
+    };
+    const ranksCard = await cardOf("eff-ranks");
+    check(ranksCard.text === String(summary.ranks) && ranksCard.value === String(summary.ranks), "the Ranks card equals the API's", JSON.stringify(ranksCard));
+    const wallCard = await cardOf("eff-wall");
+    check(Number(wallCard.value) === summary.wall_s, "the Wall time card holds the API's wall_s", `${wallCard.value} vs ${summary.wall_s}`);
+    const mpiCard = await cardOf("mpi-fraction");
+    check(Number(mpiCard.value) === summary.mpi_fraction && mpiCard.text === `${(summary.mpi_fraction * 100).toFixed(1)} %`,
+      "the Time in MPI card equals the API's fraction", `${JSON.stringify(mpiCard)} vs ${summary.mpi_fraction}`);
+    const cpuCard = await cardOf("eff-cpu");
+    const cpuShown = summary.cpu_efficiency ? `${(summary.cpu_efficiency * 100).toFixed(1)} %` : "—";
+    check(cpuCard.text === cpuShown && cpuCard.value === String(summary.cpu_efficiency ?? ""), "the CPU efficiency card equals the API's",
+      `${JSON.stringify(cpuCard)} vs ${summary.cpu_efficiency}`);
+    const memCard = await cardOf("eff-memory");
+    check(Number(memCard.value) === summary.mem_hwm_bytes && summary.mem_hwm_bytes > 0, "the Memory card holds the API's peak bytes",
+      `${memCard.value} vs ${summary.mem_hwm_bytes}`);
+  }
   check(await page.locator('[data-testid="size-histogram"] .uplot').count() === 1, "message-size histogram drawn");
   check(await page.locator('[data-testid="memory-chart"] .uplot').count() === 1, "memory per rank over time drawn");
   check(await page.locator('[data-testid="memory-chart"] .u-legend .u-series').count() === want.memory_series + 1,
@@ -125,7 +237,31 @@ try {
   }
 
   await visit("alerts", "alerts");
-  if (want.acknowledge) {
+  {
+    // Each list holds the API's alerts of that state (ids compared; resolved ones from the
+    // history too); read again a few times, as an alert may move between the two reads.
+    const ids = (list) => page.locator(`[data-testid="alerts-${list}"] [data-testid="alert-row"]`).evaluateAll((rows) => rows.map((r) => r.dataset.id).sort());
+    let lists, shownLists;
+    for (let attempt = 0; attempt < 5; ++attempt) {
+      if (attempt) await reload();
+      const alerts = (await get("alerts?limit=1000")).alerts;
+      const resolvedApi = (await get("alerts?state=resolved&limit=1000")).alerts.map((a) => a.id);
+      const apiIds = (pred) => alerts.filter(pred).map((a) => a.id).sort();
+      lists = {
+        firing: apiIds((a) => a.state === "firing" && !a.acknowledged),
+        pending: apiIds((a) => a.state === "pending"),
+        resolved: [...new Set([...resolvedApi, ...apiIds((a) => a.state === "resolved")])].sort(),
+      };
+      shownLists = { firing: await ids("firing"), pending: await ids("pending"), resolved: await ids("resolved") };
+      if (JSON.stringify(lists) === JSON.stringify(shownLists)) break;
+    }
+    for (const list of ["firing", "pending", "resolved"]) {
+      check(JSON.stringify(shownLists[list]) === JSON.stringify(lists[list]), `the ${list} alerts list equals the API's`,
+        `page ${shownLists[list].join(",")}, API ${lists[list].join(",")}`);
+    }
+    check(lists.firing.length >= 1 && lists.pending.length >= 1, "the API has firing (WebuiCheck) and pending (WebuiPending) alerts the page lists");
+  }
+  {
     const button = page.locator('[data-testid="alerts-firing"] [data-testid="ack-button"]').first();
     check(await button.count() === 1, "a firing alert offers acknowledgement");
     const id = await page.locator('[data-testid="alerts-firing"] [data-testid="alert-row"]').first().getAttribute("data-id");
@@ -137,6 +273,49 @@ try {
     await page.screenshot({ path: path.join(outDir, "alerts-acknowledged.png"), fullPage: true });
     writeFileSync(path.join(outDir, "acknowledged.txt"), id);
     check(true, `alert ${id} acknowledged through the page`);
+  }
+
+  {
+    // Behind a reverse proxy under /mon/ (a tiny one here): the page's relative paths keep every
+    // request under the prefix; anything outside it is answered 404 and counted.
+    const daemon = new URL(base);
+    const outside = [];
+    const proxy = http.createServer((req, res) => {
+      if (!req.url.startsWith("/mon/")) { outside.push(req.url); res.writeHead(404); res.end(); return; }
+      const upstream = http.request({ host: daemon.hostname, port: daemon.port, path: req.url.slice(4), method: req.method,
+        headers: { ...req.headers, host: daemon.host } }, (answer) => { res.writeHead(answer.statusCode, answer.headers); answer.pipe(res); });
+      upstream.on("error", (e) => { res.writeHead(502); res.end(String(e)); });
+      req.pipe(upstream);
+    });
+    await new Promise((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const prefixed = `http://127.0.0.1:${proxy.address().port}/mon/`;
+    const proxied = await context.newPage();
+    const proxiedRequests = [];
+    const proxiedErrors = [];
+    proxied.on("request", (r) => proxiedRequests.push(r.url()));
+    proxied.on("console", (m) => { if (m.type() === "error") proxiedErrors.push(`${proxied.url()}: ${m.text()}`); });
+    proxied.on("pageerror", (e) => proxiedErrors.push(`${proxied.url()}: uncaught ${e.message}`));
+    try {
+      for (const route of ["overview", "nodes", "jobs", `jobs/${want.mpi_job}`, "alerts"]) {
+        await proxied.goto(`${prefixed}#/${route}`);
+        await proxied.waitForSelector('main[data-ready="1"]', { timeout: 15000 });
+        await proxied.waitForTimeout(300);
+        check(await proxied.locator("#banner").isHidden(), `behind the /mon/ prefix #/${route} shows no error banner`,
+          await proxied.locator("#banner").textContent());
+      }
+      await proxied.goto(`${prefixed}#/jobs/${want.mpi_job}`);
+      await proxied.waitForSelector('main[data-ready="1"]', { timeout: 15000 });
+      check(await proxied.locator(`[data-testid="rank-row"][data-rank="${want.rank}"]`).count() === 1, "behind the prefix the job page shows the record's ranks");
+      await proxied.screenshot({ path: path.join(outDir, "proxied-job.png"), fullPage: true });
+      check(proxiedErrors.length === 0, "behind the /mon/ prefix no page logs a console error", proxiedErrors.join(" | "));
+      const stray = proxiedRequests.filter((u) => !u.startsWith("data:") && !u.startsWith(prefixed));
+      check(stray.length === 0 && outside.length === 0 && proxiedRequests.some((u) => u.startsWith(`${prefixed}api/v1/`)),
+        "behind the /mon/ prefix every request stays under it", [...stray, ...outside].join(" "));
+    } finally {
+      await proxied.close();
+      proxy.closeAllConnections();
+      proxy.close();
+    }
   }
 
   if (want.token_base) {

@@ -19,17 +19,24 @@ export function disposeCharts() {
   live.clear();
 }
 
-// timeSeries(container, {title, xs (epoch seconds), series: [{label, values, color}], unit, format})
-export function timeSeries(container, { title, xs, series, format, height = 220 }) {
+// timeSeries(container, {title, xs (epoch seconds), series: [{label, values, color}], format,
+// range: [min, max] of the y axis (else uPlot fits the data)}). The y axis's labels are kept in
+// the container's data-y-ticks (the axis is drawn on a canvas), the point count in data-points.
+export function timeSeries(container, { title, xs, series, format, range, height = 220 }) {
+  container.dataset.points = String(xs.length);
   const opts = {
     title, width: width(container), height,
     tzDate: (ts) => utcMode() ? uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC") : new Date(ts * 1e3),
-    scales: { x: { time: true } },
+    scales: { x: { time: true }, ...(range ? { y: { range: () => range } } : {}) },
     series: [{}, ...series.map((s, i) => ({
       label: s.label, stroke: s.color || color(i), width: 1.5, spanGaps: false,
       value: (u, v) => v === null || v === undefined ? "—" : format ? format(v) : v.toFixed(2),
     }))],
-    axes: [{}, { values: (u, ticks) => ticks.map((v) => format ? format(v) : v), size: 80 }],
+    axes: [{}, { values: (u, ticks) => {
+      const labels = ticks.map((v) => format ? format(v) : v);
+      container.dataset.yTicks = labels.join("|");
+      return labels;
+    }, size: 80 }],
     legend: { live: true },
   };
   const plot = new uPlot(opts, [xs, ...series.map((s) => s.values)], container);

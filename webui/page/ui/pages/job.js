@@ -15,16 +15,18 @@ function facts(rows) {
     [el("dt", { text: k }), el("dd", { "data-testid": id || null }, v instanceof Node ? v : String(v ?? "—"))]));
 }
 
+// Each card keeps the record's figure it shows in data-value (the page's checks compare it).
 function efficiency(record) {
   const s = record.summary, a = record.job.allocation;
+  const value = (id, v) => ({ "data-testid": id, dataset: { value: v ?? "" } });
   return el("div", { class: "cards", "data-testid": "efficiency" },
-    card("Ranks", String(s.ranks), `${record.job.node_count || record.nodes.length || "?"} node(s): ${record.job.node_list || "—"}`),
-    card("Wall time", formatSeconds(s.wall_s), a.time_limit_s ? `limit ${formatSeconds(a.time_limit_s)}` : "no time limit known"),
-    card("Time in MPI", formatPercent(s.mpi_fraction), "of all ranks' wall time", { "data-testid": "mpi-fraction" }),
+    card("Ranks", String(s.ranks), `${record.job.node_count || record.nodes.length || "?"} node(s): ${record.job.node_list || "—"}`, value("eff-ranks", s.ranks)),
+    card("Wall time", formatSeconds(s.wall_s), a.time_limit_s ? `limit ${formatSeconds(a.time_limit_s)}` : "no time limit known", value("eff-wall", s.wall_s)),
+    card("Time in MPI", formatPercent(s.mpi_fraction), "of all ranks' wall time", value("mpi-fraction", s.mpi_fraction)),
     card("CPU efficiency", s.cpu_efficiency ? formatPercent(s.cpu_efficiency) : "—",
-      `${formatSeconds(s.cpu_used_s)} used of ${s.cpu_available_s ? formatSeconds(s.cpu_available_s) : "?"} (${a.cores || "?"} cores)`),
+      `${formatSeconds(s.cpu_used_s)} used of ${s.cpu_available_s ? formatSeconds(s.cpu_available_s) : "?"} (${a.cores || "?"} cores)`, value("eff-cpu", s.cpu_efficiency)),
     card("Memory", formatBytes(s.mem_hwm_bytes), s.mem_requested_bytes
-      ? `${formatPercent(s.mem_efficiency)} of ${formatBytes(s.mem_requested_bytes)} requested` : "sum of ranks' peaks; no request known"));
+      ? `${formatPercent(s.mem_efficiency)} of ${formatBytes(s.mem_requested_bytes)} requested` : "sum of ranks' peaks; no request known", value("eff-memory", s.mem_hwm_bytes)));
 }
 
 // Per rank: MPI and compute share of wall time, largest MPI share first.

@@ -1,5 +1,6 @@
 // Jobs: running and finished, filtered by user, state and start time, paginated. Filters live
-// in the route (#/jobs?user=alice&state=failed&offset=25) so a view can be linked.
+// in the route (#/jobs?user=alice&state=failed&offset=25, and limit= for another page size) so
+// a view can be linked.
 import * as api from "../api.js";
 import { el, link, noData, table } from "../dom.js";
 import { formatTime, zoneName } from "../format.js";
@@ -24,6 +25,7 @@ function toLocal(epoch) {
 export async function jobsPage(ctx) {
   const p = ctx.params;
   const offset = Number(p.get("offset") || 0);
+  const limit = Math.min(Math.max(Number(p.get("limit")) || PAGE, 1), 1000);
   const user = el("input", { name: "user", value: p.get("user") || "", placeholder: "user", "data-testid": "filter-user" });
   const state = el("select", { name: "state", "data-testid": "filter-state" },
     STATES.map((s) => el("option", { value: s, text: s || "any state", selected: s === (p.get("state") || "") })));
@@ -36,6 +38,7 @@ export async function jobsPage(ctx) {
     if (state.value) next.set("state", state.value);
     if (toEpoch(since.value)) next.set("since", toEpoch(since.value));
     if (toEpoch(until.value)) next.set("until", toEpoch(until.value));
+    if (p.get("limit")) next.set("limit", p.get("limit"));
     ctx.navigate(["jobs"], next);
   } }, user, state, el("label", {}, "started after ", since), el("label", {}, "before ", until),
   el("button", { type: "submit", text: "Filter" }), el("span", { class: "muted", text: ` times in ${zoneName()}` }));
@@ -44,7 +47,7 @@ export async function jobsPage(ctx) {
 
   const draw = async () => {
     const data = await api.get("jobs", { user: p.get("user"), state: p.get("state"), since: p.get("since"),
-      until: p.get("until"), limit: PAGE, offset });
+      until: p.get("until"), limit, offset });
     list.replaceChildren();
     if (!data.jobs.length) { list.append(noData("No job matches")); return; }
     const rows = data.jobs.map((job) => el("tr", { "data-testid": "job-row", dataset: { job: job.job } },
@@ -61,8 +64,8 @@ export async function jobsPage(ctx) {
     const pager = el("div", { class: "pager", "data-testid": "pager" },
       el("span", { text: `${offset + 1}–${offset + data.jobs.length} of ${data.total}` }));
     const go = (to) => { const next = new URLSearchParams(p); next.set("offset", String(to)); ctx.navigate(["jobs"], next); };
-    if (offset > 0) pager.prepend(el("button", { type: "button", text: "‹ Newer", onclick: () => go(Math.max(0, offset - PAGE)) }));
-    if (offset + data.jobs.length < data.total) pager.append(el("button", { type: "button", "data-testid": "next-page", text: "Older ›", onclick: () => go(offset + PAGE) }));
+    if (offset > 0) pager.prepend(el("button", { type: "button", "data-testid": "previous-page", text: "‹ Newer", onclick: () => go(Math.max(0, offset - limit)) }));
+    if (offset + data.jobs.length < data.total) pager.append(el("button", { type: "button", "data-testid": "next-page", text: "Older ›", onclick: () => go(offset + limit) }));
     list.append(pager);
   };
   await draw();

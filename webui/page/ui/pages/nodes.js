@@ -7,9 +7,11 @@ import { formatBytes, formatPercent, formatRate, formatTime, zoneName } from "..
 
 export const RANGES = [["15m", 900], ["1h", 3600], ["6h", 21600], ["24h", 86400], ["7d", 604800], ["30d", 2592000]];
 
-// Metrics worth a chart, in order, by the names the head's and the agents' samplers use.
+// Metrics worth a chart, in order, by the names the head's and the agents' samplers use. CPU
+// busy keeps its whole 0–100 % axis: fitted to a steady busy node, every label read "100 %".
 const CHARTS = [
-  { title: "CPU busy", names: ["cpu_util", "node.cpu_util", "cpu.total.busy_percent"], format: (v, n) => n === "cpu.total.busy_percent" ? `${v.toFixed(0)} %` : formatPercent(v, 0) },
+  { title: "CPU busy", names: ["cpu_util", "node.cpu_util", "cpu.total.busy_percent"], format: (v, n) => n === "cpu.total.busy_percent" ? `${v.toFixed(0)} %` : formatPercent(v, 0),
+    range: (n) => n === "cpu.total.busy_percent" ? [0, 100] : [0, 1] },
   { title: "Memory used", names: ["mem_used_bytes", "node.mem_used_bytes", "mem.used_bytes"], format: (v) => formatBytes(v) },
   { title: "Load (1 min)", names: ["load1", "node.load1", "load.1m"], format: (v) => v.toFixed(2) },
   { title: "Network in", names: ["net_rx_bytes_per_s", "node.net_rx_bytes_per_s"], format: (v) => formatRate(v) },
@@ -101,9 +103,10 @@ export async function nodePage(ctx, name) {
     const metric = chart.names.find((n) => byMetric.has(n));
     if (!metric) continue;
     const { xs, values } = byMetric.get(metric);
-    const box = el("div", { class: "chart" });
+    const box = el("div", { class: "chart", "data-testid": "node-chart", dataset: { metric } });
     charts.append(box);
-    timeSeries(box, { title: chart.title, xs, series: [{ label: metric, values }], format: (v) => chart.format(v, metric), height: 180 });
+    timeSeries(box, { title: chart.title, xs, series: [{ label: metric, values }], format: (v) => chart.format(v, metric),
+      range: chart.range && chart.range(metric), height: 180 });
     drawn++;
   }
   if (!drawn) charts.append(noData(`No chartable metric in the history of ${name}`));
