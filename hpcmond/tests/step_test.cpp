@@ -75,6 +75,49 @@ TEST(KillReason, SlurmsTimeLimitFillsTheRecordWhenSpankGaveNone) {
   EXPECT_EQ(s.build_record({"h", "h", 1}).job.allocation.time_limit_s, 60u);
 }
 
+TEST(StepRecord, SlurmsAllocationFillsANormallyEndedStep) {
+  StepState s = step(0, 5, 0, {exited(0)});
+  StepStart meta = s.meta();
+  meta.cpus = "0-2";  // 3 of the job's CPUs on this node
+  s.start(meta);
+  SlurmJobState answer;
+  answer.found = true, answer.state = "RUNNING", answer.time_limit_s = 420;
+  set_memory_request(answer, 400, 3, 1);  // --mem=400M
+  s.set_slurm_allocation(answer);
+  record::JobRecord rec = s.build_record({"h", "h", 4});
+  EXPECT_FALSE(rec.job.partial);
+  EXPECT_EQ(rec.job.allocation.time_limit_s, 420u);
+  EXPECT_EQ(rec.job.allocation.memory_bytes, 400ull << 20);
+  EXPECT_EQ(rec.job.allocation.cores, 3u);
+  // --mem-per-cpu=100M: per node, 100 MiB for each of the node's 3 CPUs.
+  set_memory_request(answer, (1ull << 63) | 100, 6, 2);
+  s.set_slurm_allocation(answer);
+  EXPECT_EQ(s.build_record({"h", "h", 4}).job.allocation.memory_bytes, 300ull << 20);
+  // What step_start gave (SPANK under CR_*_Memory) wins.
+  meta.mem_bytes = 64ull << 20, meta.time_limit_s = 60;
+  s.start(meta);
+  rec = s.build_record({"h", "h", 4});
+  EXPECT_EQ(rec.job.allocation.memory_bytes, 64ull << 20);
+  EXPECT_EQ(rec.job.allocation.time_limit_s, 60u);
+}
+
+TEST(StepRecord, MemoryRequestEncodings) {
+  SlurmJobState a;
+  set_memory_request(a, 2048, 4, 2);
+  EXPECT_EQ(a.memory_per_node_bytes, 2048ull << 20);
+  EXPECT_EQ(a.memory_on_node(7), 2048ull << 20);  // per node whatever its CPUs
+  set_memory_request(a, (1ull << 63) | 50, 4, 2);
+  EXPECT_EQ(a.memory_per_node_bytes, 0u);
+  EXPECT_EQ(a.memory_per_cpu_bytes, 50ull << 20);
+  EXPECT_EQ(a.memory_on_node(3), 150ull << 20);
+  EXPECT_EQ(a.memory_on_node(0), 100ull << 20);  // the node's count unknown: the job's CPUs / nodes
+  set_memory_request(a, 0xfffffffffffffffeull, 4, 2);  // NO_VAL64
+  EXPECT_EQ(a.memory_on_node(2), 0u);
+  set_memory_request(a, 0, 4, 0);  // no request, no nodes
+  EXPECT_EQ(a.memory_on_node(2), 0u);
+  EXPECT_EQ(StepState({"5", "0"}).memory_bytes(), 0u);  // never asked: unknown
+}
+
 TEST(KillReason, JobStateNames) {
   EXPECT_EQ(job_state_name(6), "TIMEOUT");
   EXPECT_EQ(job_state_name(11), "OUT_OF_MEMORY");

@@ -3,8 +3,9 @@
 # partial, as the head and `hpcmon merge` do) holds the ranks, nodes, allocation and job
 # metadata that `scontrol show job` gives for the job: once for `srun --mpi=pmix`, once for
 # mpirun inside an `sbatch` script (whose ranks all see SLURM_PROCID=0). The jobs ask for an
-# explicit allocation (memory, time limit) so that every allocation field has a value to match
-# (memory and time limit: see "Known gap" below).
+# explicit allocation (memory per node or per CPU, time limit) so that every allocation field
+# has a value to match: the agent asks slurmctld for memory and time limit, which SPANK 22.05
+# does not give for a step that ends normally.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh" "$@"
 source "$(dirname "$0")/spank_lib.sh"
@@ -42,17 +43,13 @@ failures = []
 def same(what, got, want):
     if got != want:
         failures.append(f"FAIL: job {sc['JobId']}.{step}: {what} = {got!r}, scontrol says {want!r}")
-# Known gap: the agent asks slurmctld only about killed steps, and SPANK gives no time limit
-# (22.05) and no memory unless memory is a consumable resource (CR_*_Memory): a step that ends
-# normally on this cluster has 0 for both. A value other than 0 must still be scontrol's.
-def same_or_unknown(what, got, want):
-    if got == 0 and want != 0:
-        print(f"KNOWN GAP: job {sc['JobId']}.{step}: {what} = 0 (unknown), scontrol says {want!r}")
-    else:
-        same(what, got, want)
-def memory_bytes(text):  # scontrol's MinMemoryNode, e.g. 300M (no suffix: megabytes)
+def memory_bytes(text):  # scontrol's MinMemoryNode or MinMemoryCPU, e.g. 300M (no suffix: megabytes)
     m = re.fullmatch(r"(\d+)([KMGT]?)", text)
     return int(m.group(1)) * {"": 2**20, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}[m.group(2)]
+def node_memory_bytes():  # --mem: MinMemoryNode; --mem-per-cpu: MinMemoryCPU x the (one) node's CPUs
+    if "MinMemoryNode" in sc:
+        return memory_bytes(sc["MinMemoryNode"])
+    return memory_bytes(sc["MinMemoryCPU"]) * int(sc["NumCPUs"])
 def seconds(text):  # scontrol's TimeLimit, [days-]hours:minutes:seconds
     days, _, hms = text.rpartition("-")
     h, m, s = (int(x) for x in hms.split(":"))
@@ -69,8 +66,10 @@ same("ranks", j["ranks"], int(sc["NumTasks"]))
 same("rank rows", sorted(r["rank"] for r in rec["ranks"]), list(range(int(sc["NumTasks"]))))
 same("node rows", [n["node"] for n in rec["nodes"]], [sc["NodeList"]])
 same("allocation cores", alloc["cores"], int(sc["NumCPUs"]))
-same_or_unknown("allocation memory_bytes", alloc["memory_bytes"], memory_bytes(sc["MinMemoryNode"]))
-same_or_unknown("allocation time_limit_s", alloc["time_limit_s"], seconds(sc["TimeLimit"]))
+same("allocation memory_bytes", alloc["memory_bytes"], node_memory_bytes())
+same("allocation time_limit_s", alloc["time_limit_s"], seconds(sc["TimeLimit"]))
+if alloc["memory_bytes"] == 0 or alloc["time_limit_s"] == 0:
+    failures.append(f"FAIL: job {sc['JobId']}.{step}: the test asks for memory and a time limit, scontrol shows none")
 same("exit_status", j["exit_status"], int(sc["ExitCode"].split(":")[0]))
 same("partial", j["partial"], False)
 same("has_mpi", j["has_mpi"], True)
@@ -86,6 +85,13 @@ timeout 60 srun --mpi=pmix -n2 --mem=300M --time=5 -J agent-scontrol-srun "$heat
   { cat "$work/srun.out"; fail "srun failed"; }
 grep -q "heat1d: 2 ranks, 200 steps" "$work/srun.out" || fail "program output: $(cat "$work/srun.out")"
 job="$(job_id_named agent-scontrol-srun)"
+check "$(merged_record "$job" 0)" "$(scontrol_fields "$job")" 0 || srun_failed=1
+
+# 1b. srun --mpi=pmix with memory per CPU: per node, 150 MiB x the node's CPUs; a 3-minute limit.
+timeout 60 srun --mpi=pmix -n2 --mem-per-cpu=150M --time=3 -J agent-scontrol-percpu "$heat1d" 200 \
+  >"$work/percpu.out" 2>&1 || { cat "$work/percpu.out"; fail "srun --mem-per-cpu failed"; }
+grep -q "heat1d: 2 ranks, 200 steps" "$work/percpu.out" || fail "program output: $(cat "$work/percpu.out")"
+job="$(job_id_named agent-scontrol-percpu)"
 check "$(merged_record "$job" 0)" "$(scontrol_fields "$job")" 0 || srun_failed=1
 
 # 2. mpirun inside a batch script: step `batch`, run 0.

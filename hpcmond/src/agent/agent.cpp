@@ -65,6 +65,9 @@ constexpr std::int64_t kFinishedKeepNs = 600'000'000'000;  // a late step_end st
 // step-only scancel leave the job RUNNING for a moment: asked again every half second).
 constexpr std::int64_t kJobStateWaitNs = 3'000'000'000;
 constexpr std::int64_t kJobStateRetryNs = 500'000'000;
+// How long a normally ended step's partial waits for the allocation slurmctld was asked about
+// at the step's start (a step shorter than the RPC): after that its memory and time limit stay 0.
+constexpr std::int64_t kAllocationWaitNs = 2'000'000'000;
 // A step's cgroup limit is read once; while absent (no cgroup limit, or the task not yet moved
 // into its step's cgroup) again after 0.5, 1, 2, 4 and 8 s, then never.
 constexpr std::uint32_t kMemLimitReads = 6;
@@ -103,12 +106,14 @@ struct Agent::Impl {
     StepState state;
     std::int64_t expires_ns;
   };
-  // A killed step's partial waiting for slurmctld's answer.
+  // A step's partial waiting for slurmctld's answer: why its tasks were killed (`want_state`),
+  // or only the allocation asked about at its start.
   struct Awaiting {
     StepState state;
     bool keep;  // kept afterwards for a late step_end
     std::uint32_t job_id;
     std::int64_t deadline_ns, next_ask_ns;
+    bool want_state = true;
   };
 
   AgentOptions opt;
@@ -242,6 +247,7 @@ struct Agent::Impl {
         if (!s) return;
         s->start(e.start);
         log.debug("step " + e.id.text() + " started");
+        ask_allocation(*s);
         node_tick();  // the step's node series starts at its start
         break;
       }
@@ -359,17 +365,55 @@ struct Agent::Impl {
     steps.erase(it);
   }
 
-  // Writes the step's partial, first asking slurmctld why its tasks died when they were killed.
-  void settle(StepState state, bool keep) {
-    const StepId id = state.id();
+  // Slurm's job number of a step (0 when its job id is not one).
+  static std::uint32_t job_number(const StepId& id) {
     char* end = nullptr;
     const unsigned long job_id = std::strtoul(id.job_id.c_str(), &end, 10);
-    if (job_states && state.started() && state.signalled() && !state.slurm_known() && end && !*end && job_id > 0 &&
-        job_id <= UINT32_MAX && !awaiting.count(id)) {
-      job_states->ask(static_cast<std::uint32_t>(job_id));
+    return end && !*end && job_id <= UINT32_MAX ? static_cast<std::uint32_t>(job_id) : 0;
+  }
+
+  // SPANK gives no time limit and memory only under CR_*_Memory: slurmctld is asked once per
+  // step, on its own thread; the answer is taken in take_answers().
+  void ask_allocation(StepState& s) {
+    const std::uint32_t job = job_number(s.id());
+    if (!job_states || !job || s.allocation_asked || (s.meta().mem_bytes && s.meta().time_limit_s)) return;
+    job_states->ask(job);
+    s.allocation_asked = true;
+  }
+
+  // slurmctld's answers that came, each taken once: the allocation of every step of the job
+  // that lacks it; the awaiting partials see them in settle_awaiting().
+  std::map<std::uint32_t, SlurmJobState> take_answers() {
+    std::map<std::uint32_t, SlurmJobState> answers;
+    if (!job_states) return answers;
+    auto take = [&](std::uint32_t job) {
+      if (job && !answers.count(job))
+        if (auto a = job_states->take(job)) answers.emplace(job, std::move(*a));
+    };
+    for (const auto& [id, s] : steps)
+      if (s.allocation_asked && !s.allocation_known()) take(job_number(id));
+    for (const auto& [id, a] : awaiting) take(a.job_id);
+    auto fill = [&](StepState& s) {
+      if (s.allocation_known()) return;
+      if (auto it = answers.find(job_number(s.id())); it != answers.end()) s.set_slurm_allocation(it->second);
+    };
+    for (auto& [id, s] : steps) fill(s);
+    for (auto& [id, a] : awaiting) fill(a.state);
+    return answers;
+  }
+
+  // Writes the step's partial, first asking slurmctld why its tasks died when they were killed,
+  // or waiting a short while for the allocation asked about at its start.
+  void settle(StepState state, bool keep) {
+    const StepId id = state.id();
+    const std::uint32_t job_id = job_number(id);
+    const bool want_state = job_states && state.started() && state.signalled() && !state.slurm_known() && job_id;
+    const bool want_allocation = state.allocation_asked && !state.allocation_known();
+    if ((want_state || want_allocation) && !awaiting.count(id)) {
       const std::int64_t now = monotonic_now();
-      awaiting.emplace(id, Awaiting{std::move(state), keep, static_cast<std::uint32_t>(job_id), now + kJobStateWaitNs,
-                                    now + kJobStateRetryNs});
+      if (want_state) job_states->ask(job_id);
+      awaiting.emplace(id, Awaiting{std::move(state), keep, job_id, now + (want_state ? kJobStateWaitNs : kAllocationWaitNs),
+                                    now + kJobStateRetryNs, want_state});
       return;
     }
     write(state);
@@ -377,14 +421,18 @@ struct Agent::Impl {
   }
 
   // Partials whose answer came (a final job state), or whose wait is over; all of them at `stop`.
-  void settle_awaiting(bool stop) {
+  void settle_awaiting(bool stop, const std::map<std::uint32_t, SlurmJobState>& answers) {
     const std::int64_t now = monotonic_now();
     for (auto it = awaiting.begin(); it != awaiting.end();) {
       Awaiting& a = it->second;
       bool done = stop || now >= a.deadline_ns;
-      if (auto answer = job_states->take(a.job_id)) {
-        a.state.set_slurm(*answer);
-        if (!answer->found || job_state_is_final(answer->state)) done = true;
+      if (auto answer = answers.find(a.job_id); answer != answers.end()) {
+        if (a.want_state) {
+          a.state.set_slurm(answer->second);
+          if (!answer->second.found || job_state_is_final(answer->second.state)) done = true;
+        } else {
+          done = true;  // the allocation (take_answers filled it)
+        }
       }
       if (!done && now >= a.next_ask_ns) {
         job_states->ask(a.job_id);
@@ -394,10 +442,15 @@ struct Agent::Impl {
         ++it;
         continue;
       }
-      const bool keep = a.keep;
+      const bool keep = a.keep, want_state = a.want_state;
       StepState state = std::move(a.state);
       it = awaiting.erase(it);
-      if (!state.slurm_known()) state.set_slurm({});  // asked, no answer in time: signals only
+      if (want_state && !state.slurm_known()) state.set_slurm({});  // asked, no answer in time: signals only
+      if (state.allocation_asked && !state.allocation_known())
+        log.once(Level::warning, "slurm-allocation",
+                 "slurmctld did not answer about job " + state.id().job_id +
+                     " in time: the partial of step " + state.id().text() +
+                     " has allocation memory and time limit 0 unless step_start gave them (logged once)");
       write(state);
       if (keep) finished.insert_or_assign(state.id(), Finished{std::move(state), monotonic_now() + kFinishedKeepNs});
     }
@@ -558,11 +611,12 @@ struct Agent::Impl {
         node_tick();
         expire_finished();
       }
-      if (!awaiting.empty()) settle_awaiting(false);
+      const auto answers = take_answers();
+      if (!awaiting.empty()) settle_awaiting(false, answers);
       if (spool && due(next_push, opt.push_interval_s)) push_tick();
       steps_running = steps.size();
     }
-    if (!awaiting.empty()) settle_awaiting(true);
+    if (!awaiting.empty()) settle_awaiting(true, take_answers());
     push_tick();  // what was sampled since the last push survives in the spool
   }
 };

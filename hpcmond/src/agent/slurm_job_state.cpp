@@ -8,6 +8,9 @@
 #ifdef HPCMON_AGENT_WITH_SLURM
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
+static_assert(MEM_PER_CPU == 0x8000000000000000ull && NO_VAL64 == 0xfffffffffffffffeull &&
+                  INFINITE64 == 0xffffffffffffffffull,
+              "set_memory_request follows Slurm's pn_min_memory encoding");
 static_assert(JOB_CANCELLED == 4 && JOB_TIMEOUT == 6 && JOB_NODE_FAIL == 7 && JOB_PREEMPTED == 8 && JOB_OOM == 11,
               "job_state_name's table follows Slurm's enum job_states");
 #endif
@@ -19,6 +22,22 @@ std::string job_state_name(std::uint32_t base) {
                                       "CANCELLED", "FAILED",  "TIMEOUT",   "NODE_FAIL",
                                       "PREEMPTED", "BOOT_FAIL", "DEADLINE", "OUT_OF_MEMORY"};
   return base < std::size(names) ? names[base] : "";
+}
+
+std::uint64_t SlurmJobState::memory_on_node(std::uint32_t cpus_on_node) const {
+  if (memory_per_node_bytes) return memory_per_node_bytes;
+  return memory_per_cpu_bytes * (cpus_on_node ? cpus_on_node : cpus_per_node);
+}
+
+void set_memory_request(SlurmJobState& out, std::uint64_t pn_min_memory_mb, std::uint32_t num_cpus,
+                        std::uint32_t num_nodes) {
+  constexpr std::uint64_t kMemPerCpu = 0x8000000000000000ull;  // Slurm's MEM_PER_CPU
+  constexpr std::uint64_t kNoVal64 = 0xfffffffffffffffeull, kInfinite64 = 0xffffffffffffffffull;
+  out.memory_per_node_bytes = out.memory_per_cpu_bytes = 0;
+  out.cpus_per_node = num_nodes ? num_cpus / num_nodes : 0;
+  if (pn_min_memory_mb == kNoVal64 || pn_min_memory_mb == kInfinite64) return;
+  const std::uint64_t mb = pn_min_memory_mb & ~kMemPerCpu;
+  (pn_min_memory_mb & kMemPerCpu ? out.memory_per_cpu_bytes : out.memory_per_node_bytes) = mb * 1024 * 1024;
 }
 
 bool job_state_is_final(const std::string& s) {
@@ -96,10 +115,12 @@ void SlurmJobStates::serve() {
       answer.state = job_state_name(job.job_state & JOB_STATE_BASE);
       if (job.time_limit != NO_VAL && job.time_limit != INFINITE)
         answer.time_limit_s = static_cast<std::uint64_t>(job.time_limit) * 60;
+      set_memory_request(answer, job.pn_min_memory, job.num_cpus, job.num_nodes);
     } else {
       log_.once(Level::warning, "slurm-load-job",
                 std::string("slurm_load_job: ") + slurm_strerror(slurm_get_errno()) +
-                    " (logged once; the partial's kill reason then comes from signals only)");
+                    " (logged once; kill reasons then come from signals only, and allocation memory and time "
+                    "limit stay 0 unless step_start gave them)");
     }
     slurm_free_job_info_msg(msg);
 #endif

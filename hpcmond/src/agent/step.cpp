@@ -209,6 +209,15 @@ std::string StepState::kill_reason() const {
   return out;
 }
 
+std::uint64_t StepState::time_limit_s() const {
+  if (meta_.time_limit_s) return meta_.time_limit_s;
+  return slurm_.time_limit_s ? slurm_.time_limit_s : allocation_.time_limit_s;
+}
+
+std::uint64_t StepState::memory_bytes() const {
+  return meta_.mem_bytes ? meta_.mem_bytes : allocation_.memory_on_node(count_cpu_list(meta_.cpus));
+}
+
 record::JobRecord StepState::build_record(const NodeIdentity& node) const {
   record::JobRecord rec;
   auto& j = rec.job;
@@ -225,7 +234,7 @@ record::JobRecord StepState::build_record(const NodeIdentity& node) const {
   j.node_count = 0;  // the merge counts node rows; this partial knows only its own node
   j.rank_count = 0;  // MPI ranks are rank 0's business
   j.allocation.cores = count_cpu_list(meta_.cpus);
-  j.allocation.memory_bytes = meta_.mem_bytes;
+  j.allocation.memory_bytes = memory_bytes();
   j.allocation.time_limit_s = time_limit_s();
   j.command_line = meta_.argv;
   j.start_ns = meta_.start_ns;

@@ -1,7 +1,8 @@
-// What slurmctld says about a job whose tasks died on this node: its state (TIMEOUT,
-// CANCELLED, NODE_FAIL, PREEMPTED, OUT_OF_MEMORY...) and its time limit. SPANK gives the
-// plugin no time limit and no reason for a kill, so the agent asks libslurm (slurm_load_job,
-// as root on the node) before it flags a killed step's partial record.
+// What slurmctld says about a job with a step on this node: its state (TIMEOUT, CANCELLED,
+// NODE_FAIL, PREEMPTED, OUT_OF_MEMORY...), its time limit and its memory request. SPANK gives
+// the plugin no time limit, no reason for a kill and memory only under CR_*_Memory, so the
+// agent asks libslurm (slurm_load_job, as root on the node) once at each step's start for the
+// allocation, and again before it flags a killed step's partial record.
 // The RPC runs on a thread of its own: a slow or absent slurmctld never stalls the event loop;
 // the agent waits for an answer at most a few seconds and then writes what it knows.
 #pragma once
@@ -25,7 +26,19 @@ struct SlurmJobState {
   bool found = false;         // slurmctld knows the job
   std::string state;          // base state name: "RUNNING", "TIMEOUT", "CANCELLED", ... ("" unknown)
   std::uint64_t time_limit_s = 0;  // 0: none or unknown
+  // The memory request: per node (--mem), or per CPU (--mem-per-cpu, Slurm's MEM_PER_CPU
+  // flag); 0 when none was asked or unknown.
+  std::uint64_t memory_per_node_bytes = 0, memory_per_cpu_bytes = 0;
+  std::uint32_t cpus_per_node = 0;  // the job's CPUs / nodes: per-CPU memory when a node's count is unknown
+
+  // The memory of the allocation on a node with `cpus_on_node` of the job's CPUs (0: unknown).
+  std::uint64_t memory_on_node(std::uint32_t cpus_on_node) const;
 };
+
+// The memory request as slurm_job_info_t holds it (pn_min_memory in MB, MEM_PER_CPU flag)
+// into `out`'s memory fields; NO_VAL and INFINITE64 give 0.
+void set_memory_request(SlurmJobState& out, std::uint64_t pn_min_memory_mb, std::uint32_t num_cpus,
+                        std::uint32_t num_nodes);
 
 // Slurm's base job state code (job_state & JOB_STATE_BASE) as its name; "" when unknown.
 std::string job_state_name(std::uint32_t base_state);

@@ -82,7 +82,13 @@ class StepState {
   void task_exit(const TaskEvent& t);
   void end(const StepEnd& e) { end_ = e, ended_ = true; }
   // What slurmctld said about the job once its tasks died (state and time limit).
-  void set_slurm(const SlurmJobState& s) { slurm_ = s, slurm_known_ = true; }
+  void set_slurm(const SlurmJobState& s) {
+    slurm_ = s, slurm_known_ = true;
+    if (!allocation_known_) set_slurm_allocation(s);
+  }
+  // What slurmctld said about the job's allocation (time limit, memory) when asked at the
+  // step's start; fills the record's allocation where step_start gave 0.
+  void set_slurm_allocation(const SlurmJobState& s) { allocation_ = s, allocation_known_ = true; }
 
   // (task pid, root) pairs to search for descendants: see TaskState::roots().
   std::vector<std::pair<pid_t, pid_t>> search_roots() const;
@@ -98,7 +104,10 @@ class StepState {
   std::string kill_reason() const;
   bool signalled() const;  // a task died by a signal (or the step's exit code says so)
   bool slurm_known() const { return slurm_known_; }
-  std::uint64_t time_limit_s() const { return meta_.time_limit_s ? meta_.time_limit_s : slurm_.time_limit_s; }
+  bool allocation_known() const { return allocation_known_; }
+  std::uint64_t time_limit_s() const;
+  std::uint64_t memory_bytes() const;  // per node: step_start's, else slurmctld's (0: unknown)
+  bool allocation_asked = false;       // slurmctld was asked about the job at the step's start
   record::JobRecord build_record(const NodeIdentity& node) const;
 
   const StepId& id() const { return id_; }
@@ -125,6 +134,8 @@ class StepState {
   bool started_ = false, ended_ = false;
   SlurmJobState slurm_;
   bool slurm_known_ = false;
+  SlurmJobState allocation_;
+  bool allocation_known_ = false;
   std::map<std::int32_t, TaskState> tasks_;  // by global task id
   SampleTable node_table_, step_table_;
   std::vector<NodeSnapshot> node_edges_;  // the first and latest node snapshot of the step
