@@ -11,43 +11,20 @@ data="${2:?}"
 check="${3:?}"
 py=/usr/bin/python3
 fail() { echo "FAIL: $*" >&2; [[ -f "${work:-}/head.log" ]] && tail -20 "$work/head.log" >&2; exit 1; }
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/../../tests/e2e/head_standalone.sh"
+source "$here/slow_log_head.sh"
 jget() { $py -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 work="$(mktemp -d /tmp/hpcmon-dbhealth-head.XXXXXX)"
 head_pid=""
-cleanup() { [[ -n "$head_pid" ]] && { kill "$head_pid" 2>/dev/null || true; wait "$head_pid" 2>/dev/null || true; }; rm -rf "$work"; }
+cleanup() { stop_head; rm -rf "$work"; }
 trap cleanup EXIT
-mkdir -p "$work/records"
 cat "$data/job_write_path.log" "$data/sacct_steps.log" "$data/sacct_name.log" >"$work/slow.log"
-(umask 077; echo unused >"$work/db.password")
-port="$(free_port)"; agent_port="$(free_port)"
-cat >"$work/head.yaml" <<YAML
-hpc:
-  record_dir: $work/records
-api:
-  port: $port
-  agent_port: $agent_port
-  token_file: $work/api.token
-  agent_token_file: $work/agent.token
-  webui_dir: ${HPCMON_WEBUI_DIR:-}
-history:
-  path: $work/history
-alerting:
-  state_file: $work/alerts.json
-accounting_db:
-  enabled: true
-  port: 1                          # no database server here: only the slow log is read
-  password_file: $work/db.password
-  interval_s: 1
-  slow_log: $work/slow.log
-  slow_log_state: $work/slow.state
-  full_scan_min_rows_examined: 10  # a 20-job test database
-  full_scan_examined_per_sent: 5
-YAML
-"$head_bin" --config "$work/head.yaml" >"$work/head.log" 2>&1 &
-head_pid=$!
-url="http://127.0.0.1:$port"
+slow_log_head_config "$work" "  webui_dir: ${HPCMON_WEBUI_DIR:-}" "  full_scan_min_rows_examined: 10  # a 20-job test database
+  full_scan_examined_per_sent: 5"
+launch_head "$head_bin" "$work"
+url="$head_url"
 db() { curl -s "$url/api/v1/db"; }
 entries() { jget "$(db)" 'd.get("data", {}).get("slow_log", {}).get("entries", -1)' 2>/dev/null || echo -1; }
 wait_entries() {

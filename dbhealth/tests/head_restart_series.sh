@@ -11,44 +11,19 @@ head_bin="${1:?usage: head_restart_series.sh HPCMOND DATA_DIR}"
 data="${2:?}"
 py=/usr/bin/python3
 fail() { echo "FAIL: $*" >&2; [[ -f "${work:-}/head.log" ]] && tail -20 "$work/head.log" >&2; exit 1; }
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/../../tests/e2e/head_standalone.sh"
+source "$here/slow_log_head.sh"
 jget() { $py -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 work="$(mktemp -d /tmp/hpcmon-dbhealth-restart.XXXXXX)"
 head_pid=""
-stop_head() { [[ -n "$head_pid" ]] && { kill "$head_pid" 2>/dev/null || true; wait "$head_pid" 2>/dev/null || true; }; head_pid=""; }
 cleanup() { stop_head; rm -rf "$work"; }
 trap cleanup EXIT
-mkdir -p "$work/records"
 cat "$data/job_write_path.log" "$data/sacct_steps.log" >"$work/slow.log"   # 24 + 24 entries
-(umask 077; echo unused >"$work/db.password")
-port="$(free_port)"; agent_port="$(free_port)"
-cat >"$work/head.yaml" <<YAML
-hpc:
-  record_dir: $work/records
-api:
-  port: $port
-  agent_port: $agent_port
-  token_file: $work/api.token
-  agent_token_file: $work/agent.token
-history:
-  path: $work/history
-alerting:
-  state_file: $work/alerts.json
-accounting_db:
-  enabled: true
-  port: 1                          # no database server here: only the slow log is read
-  password_file: $work/db.password
-  interval_s: 1
-  slow_log: $work/slow.log
-  slow_log_state: $work/slow.state
-  top_fingerprints: 3
-YAML
-url="http://127.0.0.1:$port"
-start_head() {
-  "$head_bin" --config "$work/head.yaml" >>"$work/head.log" 2>&1 &
-  head_pid=$!
-}
+slow_log_head_config "$work" "" "  top_fingerprints: 3"
+url="$head_url"
+start_head() { launch_head "$head_bin" "$work"; }
 db() { curl -s "$url/api/v1/db"; }
 entries() { jget "$(db)" 'd.get("data", {}).get("slow_log", {}).get("entries", -1)' 2>/dev/null || echo -1; }
 wait_until() {  # wait_until WHAT COMMAND...: polls the command until it succeeds (30 s)
