@@ -13,21 +13,13 @@ paths=("$@"); ((${#paths[@]})) || paths=(/api/v1/metrics)
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d)"
 g++ -O2 -std=c++20 -o "$work/hpcmond_rate" "$here/hpcmond_rate.cpp"
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port="$(free_port)"
-cat >"$work/head.yaml" <<YAML
-hpc:
-  record_dir: $work/records
-api:
-  port: $port
-  agent_port: $(free_port)
-YAML
-mkdir -p "$work/records"
+source "$here/../tests/e2e/head_standalone.sh"
+write_head_config "$work"
 read -r -a sched <<<"${HPCMON_BENCH_SCHED:-}"
-env -u SLURM_CONF ${sched[@]+"${sched[@]}"} taskset -c 0 "$build/bin/hpcmond" --config "$work/head.yaml" 2>"$work/head.log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/api/v1/metrics" >/dev/null && break; sleep 0.1; done
+launch_head "$build/bin/hpcmond" "$work" ${sched[@]+"${sched[@]}"} taskset -c 0
+trap 'stop_head; rm -rf "$work"' EXIT
+wait_head_up || { cat "$work/head.log" >&2; exit 1; }
+port="$head_port"
 for path in "${paths[@]}"; do
   echo "loadavg before: $(cat /proc/loadavg)"
   ${sched[@]+"${sched[@]}"} taskset -c 1 "$work/hpcmond_rate" 127.0.0.1 "$port" "$path" "$rate" "$seconds" 16

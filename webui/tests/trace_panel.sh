@@ -11,12 +11,12 @@ set -euo pipefail
 head_bin="$1" hpcmon="$2" mpiexec="$3" preload="$4" pingpong="$5" work="$6"
 py=/usr/bin/python3
 fail() { echo "FAIL: $*" >&2; [[ -f "$work/head.log" ]] && tail -20 "$work/head.log" >&2; exit 1; }
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/../../tests/e2e/head_standalone.sh"
 [[ -x "${HPCMON_CHROMIUM:-/nonexistent}" && -d "${HPCMON_WEBUI_NPM:-/nonexistent}/node_modules/playwright-core" && -f "${HPCMON_WEBUI_DIR:-/nonexistent}/index.html" ]] ||
   fail "needs HPCMON_CHROMIUM, HPCMON_WEBUI_NPM (playwright-core) and an assembled HPCMON_WEBUI_DIR"
 rm -rf "$work" && mkdir -p "$work/traced" "$work/plain" "$work/records"
 head_pid=""
-trap '[[ -n "$head_pid" ]] && { kill "$head_pid" 2>/dev/null; wait "$head_pid" 2>/dev/null; }; true' EXIT
+trap stop_head EXIT
 
 # The preload only for the MPI runs, never for the daemon, node or the browser.
 run() {  # run OUT_DIR TRACE RANKS DELAY_MS
@@ -31,25 +31,10 @@ plain_record="$(find "$work/plain" -name '*.h5' | head -1)"
 "$hpcmon" trace summary "$traced_record" --json >"$work/record-summary.json" || fail "hpcmon trace summary"
 cp -r "$work/traced/." "$work/plain/." "$work/records/"
 
-port="$(free_port)"
-cat >"$work/head.yaml" <<YAML
-hpc:
-  record_dir: $work/records
-api:
-  port: $port
-  agent_port: $(free_port)
-  token_file: $work/api.token
-  agent_token_file: $work/agent.token
-  record_scan_interval_s: 0.2
-  webui_dir: $HPCMON_WEBUI_DIR
-history:
-  path: $work/history
-alerting:
-  state_file: $work/alerts.json
-YAML
-env -u SLURM_CONF "$head_bin" --config "$work/head.yaml" >"$work/head.log" 2>&1 &
-head_pid=$!
-url="http://127.0.0.1:$port"
+write_head_config "$work" "  record_scan_interval_s: 0.2
+  webui_dir: $HPCMON_WEBUI_DIR"
+launch_head "$head_bin" "$work"
+url="$head_url"
 
 # Both runs indexed (their ids are local-<host>-<start>-<pid>).
 jobs=""
