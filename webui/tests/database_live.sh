@@ -11,29 +11,15 @@ head_bin="$1" data="$2" work="$3"
 set -a; . "${HPCMON_ACCOUNTING_DIR:?}/accounting.env"; set +a
 py=/usr/bin/python3
 fail() { echo "FAIL: $*" >&2; [[ -f "$work/head.log" ]] && tail -20 "$work/head.log" >&2; exit 1; }
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$0")/../../tests/e2e/head_standalone.sh"
 jget() { $py -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
 [[ -x "${HPCMON_CHROMIUM:-/nonexistent}" && -d "${HPCMON_WEBUI_NPM:-/nonexistent}/node_modules/playwright-core" && -f "${HPCMON_WEBUI_DIR:-/nonexistent}/index.html" ]] ||
   fail "needs HPCMON_CHROMIUM, HPCMON_WEBUI_NPM (playwright-core) and an assembled HPCMON_WEBUI_DIR"
 rm -rf "$work" && mkdir -p "$work/records"
 head_pid=""
-trap '[[ -n "$head_pid" ]] && { kill "$head_pid" 2>/dev/null; wait "$head_pid" 2>/dev/null; }; true' EXIT
+trap stop_head EXIT
 cat "$data/job_write_path.log" "$data/sacct_steps.log" "$data/sacct_name.log" >"$work/slow.log"
-port="$(free_port)"
-cat >"$work/head.yaml" <<YAML
-hpc:
-  record_dir: $work/records
-api:
-  port: $port
-  agent_port: $(free_port)
-  token_file: $work/api.token
-  agent_token_file: $work/agent.token
-  webui_dir: $HPCMON_WEBUI_DIR
-history:
-  path: $work/history
-alerting:
-  state_file: $work/alerts.json
-accounting_db:
+write_head_config "$work" "  webui_dir: $HPCMON_WEBUI_DIR" "accounting_db:
   enabled: true
   host: 127.0.0.1
   port: $HPCMON_MARIADB_PORT
@@ -44,11 +30,9 @@ accounting_db:
   slow_log: $work/slow.log
   slow_log_state: $work/slow.state
   full_scan_min_rows_examined: 10  # the captured log is of a 20-job database
-  full_scan_examined_per_sent: 5
-YAML
-env -u SLURM_CONF "$head_bin" --config "$work/head.yaml" >"$work/head.log" 2>&1 &
-head_pid=$!
-url="http://127.0.0.1:$port"
+  full_scan_examined_per_sent: 5"
+launch_head "$head_bin" "$work"
+url="$head_url"
 
 # Three readings of the live server in history (a line needs two), the whole log read.
 history_points() {
