@@ -18,39 +18,20 @@ set -a; . "$acct/accounting.env"; set +a
 live_sql() { mariadb --defaults-file="$HPCMON_MARIADB_DEFAULTS_FILE" -u root -N -B -e "$1"; }
 table="${HPCMON_SLURM_CLUSTER}_job_table"
 src=hpcmon_dev_bench_src
-dev="$(mktemp -d /tmp/hpcmon-copybench.XXXXXX)"; dev_pid=""
+source "$here/scripts/mariadb-lib.sh"
+dev="$(mktemp -d /tmp/hpcmon-copybench.XXXXXX)"; mariadb_pid=""
 cleanup() {
   live_sql "DROP DATABASE IF EXISTS $src" || true
-  if [[ -n "$dev_pid" && "$(cat /proc/$dev_pid/comm 2>/dev/null)" == mariadbd ]]; then
-    kill "$dev_pid"; for _ in $(seq 300); do kill -0 "$dev_pid" 2>/dev/null || break; sleep 0.1; done
-  fi
+  stop_private_mariadb "$mariadb_pid"
   rm -rf "$dev"
 }
 trap cleanup EXIT
-chmod 755 "$dev"; mkdir -p "$dev/mysql"; chown mysql:mysql "$dev/mysql"
-cat >"$dev/my.cnf" <<CNF
-[mariadbd]
-user=mysql
-datadir=$dev/mysql/data
-socket=$dev/mysql/mysqld.sock
-pid-file=$dev/mysql/mysqld.pid
-log-error=$dev/mysql/error.log
-bind-address=127.0.0.1
-port=$dev_port
-skip-name-resolve
-innodb_buffer_pool_size=512M
+private_mariadb_cnf "$dev" "$dev_port" "innodb_buffer_pool_size=512M
 innodb_log_file_size=128M
-innodb_flush_log_at_trx_commit=2
-max_allowed_packet=16M
-[client]
-socket=$dev/mysql/mysqld.sock
-CNF
-mariadb-install-db --no-defaults --user=mysql --datadir="$dev/mysql/data" --auth-root-authentication-method=socket \
-  --skip-test-db >/dev/null 2>&1
-setsid mariadbd --defaults-file="$dev/my.cnf" </dev/null >/dev/null 2>&1 &
-dev_pid=$!
-dev_sql() { mariadb --defaults-file="$dev/my.cnf" -u root -N -B -e "$1"; }
-for _ in $(seq 600); do dev_sql "select 1" >/dev/null 2>&1 && break; sleep 0.05; done
+innodb_flush_log_at_trx_commit=2"
+start_private_mariadb "$dev" || { echo "mariadb-install-db failed: $(tail -3 "$dev/install.log")" >&2; exit 1; }
+dev_sql() { private_mariadb_sql "$dev" "$1"; }
+wait_private_mariadb "$dev" || { echo "the development server did not start" >&2; exit 1; }
 password="$(head -n1 "$HPCMON_DB_DEV_PASSWORD_FILE")"
 dev_sql "CREATE USER '$HPCMON_DB_DEV_USER'@'127.0.0.1' IDENTIFIED BY '$password';
          GRANT ALL ON \`slurm\_acct\_db\_dev%\`.* TO '$HPCMON_DB_DEV_USER'@'127.0.0.1';"

@@ -15,41 +15,18 @@ live_sql() { mariadb --defaults-file="$HPCMON_MARIADB_DEFAULTS_FILE" -u root -N 
 table="${HPCMON_SLURM_CLUSTER}_job_table"
 copy=slurm_acct_db_dev_other
 
+source "$(dirname "$0")/../../../scripts/mariadb-lib.sh"
 dev="$(mktemp -d /tmp/hpcmon-devdb.XXXXXX)"
-dev_pid=""
-cleanup() {
-  if [[ -n "$dev_pid" ]] && [[ "$(cat /proc/$dev_pid/comm 2>/dev/null)" == mariadbd ]]; then
-    kill "$dev_pid"; for _ in $(seq 300); do kill -0 "$dev_pid" 2>/dev/null || break; sleep 0.1; done
-  fi
-  rm -rf "$dev"
-}
+mariadb_pid=""
+cleanup() { stop_private_mariadb "$mariadb_pid"; rm -rf "$dev"; }
 trap cleanup EXIT
 port="$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-chmod 755 "$dev"; mkdir -p "$dev/mysql"; chown mysql:mysql "$dev/mysql"   # mariadbd runs as mysql
-cat >"$dev/my.cnf" <<CNF
-[mariadbd]
-user=mysql
-datadir=$dev/mysql/data
-socket=$dev/mysql/mysqld.sock
-pid-file=$dev/mysql/mysqld.pid
-log-error=$dev/mysql/error.log
-bind-address=127.0.0.1
-port=$port
-skip-name-resolve
-innodb_buffer_pool_size=256M
+private_mariadb_cnf "$dev" "$port" "innodb_buffer_pool_size=256M
 innodb_log_file_size=64M
-innodb_flush_log_at_trx_commit=2
-max_allowed_packet=16M
-[client]
-socket=$dev/mysql/mysqld.sock
-CNF
-mariadb-install-db --no-defaults --user=mysql --datadir="$dev/mysql/data" --auth-root-authentication-method=socket \
-  --skip-test-db >"$dev/install.log" 2>&1 || fail "mariadb-install-db: $(tail -3 "$dev/install.log")"
-setsid mariadbd --defaults-file="$dev/my.cnf" </dev/null >"$dev/stdout" 2>&1 &
-dev_pid=$!
-dev_sql() { mariadb --defaults-file="$dev/my.cnf" -u root -N -B -e "$1"; }
-for _ in $(seq 600); do dev_sql "select 1" >/dev/null 2>&1 && break; sleep 0.05; done
-dev_sql "select 1" >/dev/null || fail "the development server did not start"
+innodb_flush_log_at_trx_commit=2"
+start_private_mariadb "$dev" || fail "mariadb-install-db: $(tail -3 "$dev/install.log")"
+dev_sql() { private_mariadb_sql "$dev" "$1"; }
+wait_private_mariadb "$dev" || fail "the development server did not start"
 password="$(head -n1 "$HPCMON_DB_DEV_PASSWORD_FILE")"
 dev_sql "CREATE USER '$HPCMON_DB_DEV_USER'@'127.0.0.1' IDENTIFIED BY '$password';
          GRANT ALL ON \`slurm\_acct\_db\_dev%\`.* TO '$HPCMON_DB_DEV_USER'@'127.0.0.1';" || fail "dev account"
