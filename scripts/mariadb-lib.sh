@@ -3,11 +3,11 @@
 # own, listening on 127.0.0.1 only, root through that folder's unix socket only. Sourced, never
 # run; never touches the system's server. The caller stops it (kill the pid, wait it out).
 
-# private_mariadb_cnf ROOT PORT [EXTRA_LINES]: writes ROOT/my.cnf (data, socket, pid file and error
-# log under ROOT/mysql); EXTRA_LINES are further [mariadbd] settings (buffer pool sizes, logs).
+# private_mariadb_cnf ROOT PORT [EXTRA_LINES] [FILE]: writes FILE (ROOT/my.cnf) with data, socket,
+# pid file and error log under ROOT/mysql; EXTRA_LINES are further [mariadbd] settings.
 private_mariadb_cnf() {
   local root="$1" port="$2"
-  cat >"$root/my.cnf" <<CNF
+  cat >"${4:-$root/my.cnf}" <<CNF
 [mariadbd]
 user=mysql
 datadir=$root/mysql/data

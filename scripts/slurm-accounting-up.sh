@@ -18,6 +18,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 me=slurm-accounting-up
 # shellcheck source=scripts/slurm-lib.sh
 source "$here/slurm-lib.sh"
+# shellcheck source=scripts/mariadb-lib.sh
+source "$here/mariadb-lib.sh"
 dir="$(cluster_dir "${1:?usage: slurm-accounting-up.sh DIR}")"
 logs="$dir/log, $dir/mysql/error.log"  # named by wait_for when it times out
 host="$(hostname -s)"
@@ -54,21 +56,10 @@ dev_pass_file="$dir/etc/db/hpcmon_dev.password"
 for f in "$slurm_pass_file" "$hpcmon_pass_file" "$dev_pass_file"; do secret_file "$f"; done
 
 # 2. MariaDB. Only /proc tells whether it runs: a stale pid file after a crash is ignored.
-cat >"$dir/etc/my.cnf.new" <<EOF
-[mariadbd]
-user=mysql
-datadir=$dir/mysql/data
-socket=$dir/mysql/mysqld.sock
-pid-file=$dir/mysql/mysqld.pid
-log-error=$dir/mysql/error.log
-bind-address=127.0.0.1
-port=$db_port
-skip-name-resolve
-# 1024M silences slurmdbd's "innodb_buffer_pool_size not recommended"; reserved, not touched.
+private_mariadb_cnf "$dir" "$db_port" "# 1024M silences slurmdbd's \"innodb_buffer_pool_size not recommended\"; reserved, not touched.
 innodb_buffer_pool_size=1024M
 innodb_log_file_size=64M
 innodb_lock_wait_timeout=900
-max_allowed_packet=16M
 performance_schema=ON
 # Slurm's job and step SELECTs are ~2.5 KB as digest text: the default 1024 cuts them inside the
 # column list, and every sacct variant (--name, -s, a time window) becomes one digest.
@@ -79,10 +70,7 @@ slow_query_log=1
 slow_query_log_file=$dir/mysql/slow.log
 long_query_time=0
 log_queries_not_using_indexes=1
-log_slow_verbosity=query_plan,explain
-[client]
-socket=$dir/mysql/mysqld.sock
-EOF
+log_slow_verbosity=query_plan,explain" "$dir/etc/my.cnf.new"
 mv "$dir/etc/my.cnf.new" "$dir/etc/my.cnf"
 root_sql() { mariadb --defaults-file="$dir/etc/my.cnf" -u root "$@"; }
 
