@@ -6,15 +6,8 @@
 # the other's. The epilog got the agent's answer before it removed the profiles.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh" "$@"
-source "$(dirname "$0")/spank_lib.sh"
-source "$(dirname "$0")/agent_lib.sh"
-mem_preload="${HPCMON_MEM_PRELOAD:?HPCMON_MEM_PRELOAD must name libhpcmon_mem.so}"
-leaker_bin="${HPCMON_MEMPROF_LEAKER:?HPCMON_MEMPROF_LEAKER must name memprof_leaker}"
-ensure_test_user
-chmod 755 "$work"
-install -m 755 "$leaker_bin" "$work/leaker"  # the job user reads it for symbols
-start_agent
-use_agent_plugin "mem_preload=$mem_preload"
+source "$(dirname "$0")/memprof_lib.sh"
+start_memprof_agent
 
 cat >"$work/job.sh" <<SH
 #!/bin/bash
