@@ -9,17 +9,10 @@ set -euo pipefail
 head_bin="${1:?usage: head_db_page.sh HPCMOND DATA_DIR CHECK_MJS}"
 data="${2:?}"
 check="${3:?}"
-py=/usr/bin/python3
-fail() { echo "FAIL: $*" >&2; [[ -f "${work:-}/head.log" ]] && tail -20 "$work/head.log" >&2; exit 1; }
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../../tests/e2e/head_standalone.sh"
-source "$here/slow_log_head.sh"
-jget() { $py -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
-
-work="$(mktemp -d /tmp/hpcmon-dbhealth-head.XXXXXX)"
-head_pid=""
-cleanup() { stop_head; rm -rf "$work"; }
-trap cleanup EXIT
+source "$here/slow_log_head.sh"   # py, fail, jget
+slow_log_head_work dbhealth-head
 cat "$data/job_write_path.log" "$data/sacct_steps.log" "$data/sacct_name.log" >"$work/slow.log"
 slow_log_head_config "$work" "  webui_dir: ${HPCMON_WEBUI_DIR:-}" "  full_scan_min_rows_examined: 10  # a 20-job test database
   full_scan_examined_per_sent: 5"

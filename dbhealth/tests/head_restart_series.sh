@@ -9,17 +9,10 @@
 set -euo pipefail
 head_bin="${1:?usage: head_restart_series.sh HPCMOND DATA_DIR}"
 data="${2:?}"
-py=/usr/bin/python3
-fail() { echo "FAIL: $*" >&2; [[ -f "${work:-}/head.log" ]] && tail -20 "$work/head.log" >&2; exit 1; }
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../../tests/e2e/head_standalone.sh"
-source "$here/slow_log_head.sh"
-jget() { $py -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
-
-work="$(mktemp -d /tmp/hpcmon-dbhealth-restart.XXXXXX)"
-head_pid=""
-cleanup() { stop_head; rm -rf "$work"; }
-trap cleanup EXIT
+source "$here/slow_log_head.sh"   # py, fail, jget
+slow_log_head_work dbhealth-restart
 cat "$data/job_write_path.log" "$data/sacct_steps.log" >"$work/slow.log"   # 24 + 24 entries
 slow_log_head_config "$work" "" "  top_fingerprints: 3"
 url="$head_url"
