@@ -26,6 +26,9 @@ await runPageCheck(process.argv.slice(2), async ({ want, page, check, open, get 
   check(await rows.count() === 1, "the step query is among the top fingerprints");
   const shown = await rows.locator('[data-testid="db-fingerprint-count"]').textContent();
   check(shown === String(want.step_count), "its count equals the API's", `page ${shown}, API ${want.step_count}`);
+  const api = (await get("db")).fingerprints.find((f) => f.fingerprint.includes(want.step_fingerprint));
+  const sources = await rows.locator('[data-testid="db-fingerprint-sources"]').textContent();
+  check(api && sources === api.sources.join(", "), "its source column equals the API's sources", `page ${sources}, API ${api && api.sources}`);
   const entries = await page.locator('[data-testid="db-card-entries"] .card-value').textContent();
   check(entries === String(want.entries), "the statements-read card equals the follower's total", `page ${entries}`);
 

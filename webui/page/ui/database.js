@@ -34,6 +34,7 @@ function fingerprintRows(list) {
     el("td", { class: "num", text: formatSeconds(f.p99_s) }),
     el("td", { class: "num", text: `${formatCount(f.rows_examined)} / ${formatCount(f.rows_sent)}` }),
     el("td", { text: Object.keys(f.clients || {}).join(", ") }),
+    el("td", { "data-testid": "db-fingerprint-sources", text: (f.sources || []).join(", ") }),
     el("td", { text: `${formatTime(f.first_seen * 1000)} – ${formatTime(f.last_seen * 1000)}` })));
 }
 
@@ -117,14 +118,16 @@ export async function databasePage(ctx) {
           el("pre", { "data-testid": "db-suggestion", text: s.statement }),
           el("p", { class: "muted", text: s.reason }))))
         : noData("No index suggestion")));
+    } else {
+      parts.push(noData("The slow log is not followed (accounting_db.slow_log is empty): findings and index suggestions need it; the statement statistics below come from performance_schema's digests alone"));
+    }
+    if (log || (data.fingerprints || []).length) {
       parts.push(section(`Top fingerprints by total time (latency quantiles within ${(data.latency_relative_accuracy * 100).toFixed(0)} %)`,
         data.fingerprints.length
           ? table(["Fingerprint", { text: "Count", num: true }, { text: "Total", num: true }, { text: "p50", num: true },
-            { text: "p95", num: true }, { text: "p99", num: true }, { text: "Rows examined / sent", num: true }, "Clients", "Seen"],
+            { text: "p95", num: true }, { text: "p99", num: true }, { text: "Rows examined / sent", num: true }, "Clients", "Source", "Seen"],
           fingerprintRows(data.fingerprints), { "data-testid": "db-fingerprints" })
           : noData("No statement read yet")));
-    } else {
-      parts.push(noData("The slow log is not followed (accounting_db.slow_log is empty)"));
     }
     parts.push(section("Connections", connectionsPanel(data.connections)));
     body.replaceChildren(...parts);
