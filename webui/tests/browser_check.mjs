@@ -151,11 +151,17 @@ try {
   const nobody = await jobsMatchApi("user=hpcmon-no-such-user", "jobs-no-user", "user filter with a user without jobs");
   check(nobody.total === 0 && await page.locator('[data-testid="jobs"] [data-testid="no-data"]').count() === 1,
     "a user without jobs gets the page's 'no job matches'");
-  // The time filter: the second the MPI job started keeps it and leaves the others out.
-  const mpiStart = Math.floor(Date.parse(all.jobs.find((j) => j.job === want.mpi_job).start) / 1000);
+  // The time filter (on start times): the second the MPI job started keeps exactly the jobs that
+  // started in it (all jobs may start within one second), and a window before every start keeps none.
+  const startMs = (j) => Date.parse(j.start);
+  const mpiStart = Math.floor(startMs(all.jobs.find((j) => j.job === want.mpi_job)) / 1000);
   const inWindow = await jobsMatchApi(`since=${mpiStart}&until=${mpiStart + 1}`, "jobs-time", "time filter");
-  check(inWindow.jobs.some((j) => j.job === want.mpi_job) && inWindow.total < all.total,
-    "the time filter keeps the MPI job and fewer jobs than all", `${inWindow.total} of ${all.total}`);
+  const startedThen = all.jobs.filter((j) => j.start && startMs(j) >= mpiStart * 1000 && startMs(j) <= (mpiStart + 1) * 1000);
+  check(inWindow.jobs.some((j) => j.job === want.mpi_job) && inWindow.total === startedThen.length,
+    "the time filter keeps the MPI job and exactly the jobs that started in that second", `${inWindow.total} of ${all.total}, ${startedThen.length} started then`);
+  const earliest = Math.floor(Math.min(...all.jobs.filter((j) => j.start).map(startMs)) / 1000);
+  const before = await jobsMatchApi(`since=${earliest - 3600}&until=${earliest - 1}`, "jobs-time-before", "time filter before every job");
+  check(before.total === 0 && all.total > 0, "a window before every job's start lists none", `${before.total} of ${all.total}`);
   check(await page.locator('[data-testid="filter-since"]').inputValue() !== "", "the time filter shows its start in the form");
   // Pagination: one job a page; "Older" moves to the API's next job, and the pager says the total.
   check(all.total >= 3, "at least three jobs to page through", String(all.total));

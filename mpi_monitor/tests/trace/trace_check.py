@@ -35,6 +35,7 @@ import h5py
 ROUNDS = 20
 SKEW_NS = -200_000_000   # rank 1 runs 200 ms behind
 OFFSET_TOLERANCE_NS = 5_000
+CORE_CLOCK_NOISE_NS = 1_000  # timestamps of two ranks on two vCPUs of this VM
 
 
 def run(mpiexec, program, ranks, out_dir, extra_env=None, skew_rank1=False, preload=True, delay_ms=0):
@@ -167,8 +168,10 @@ def case_skew(mpiexec, program):
             print("rank 1:", {c: r1[c] for c in r1.dtype.names if c.startswith("clock")})
             pairs = match_messages(events(f))
             check(len(pairs) == 2 * ROUNDS, f"{len(pairs)} matched messages")
-            # The estimate's documented error: below half the kept round trip on each side.
-            bound = max(int(r1["clock_rtt_init_ns"]), int(r1["clock_rtt_final_ns"])) // 2 + 1
+            # The estimate's documented error (below half the kept round trip on each side) plus what
+            # this VM's clocks themselves allow between two cores: with the offset 6 ns off, a
+            # receive was once seen 157 ns before its send under load. Still 200,000x below the skew.
+            bound = max(int(r1["clock_rtt_init_ns"]), int(r1["clock_rtt_final_ns"])) // 2 + 1 + CORE_CLOCK_NOISE_NS
             late = [(s, r) for s, r in pairs if r["end_ns"] + bound < s["start_ns"]]
             check(not late, f"a receive ends before its send starts after correction (bound {bound} ns): {late[:1]}")
             # Uncorrected (rank 1's own clock), the same check must fail: the test can fail.
