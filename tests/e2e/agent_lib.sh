@@ -39,6 +39,7 @@ stop_agent() {
 # Exit trap: the agent stops, the empty plugstack comes back.
 agent_cleanup() {
   local rc=$?
+  set +e  # a trap under errexit would end at "(exit $rc)" and skip the rest of the clean-up
   stop_agent
   (exit $rc)
   restore_plugstack

@@ -31,6 +31,7 @@ use_agent_plugin interval=0.2
 srun_pid=""
 cleanup() {
   local rc=$?
+  set +e  # a trap under errexit would end at "(exit $rc)" and skip the rest of the clean-up
   [[ -n "$srun_pid" ]] && kill "$srun_pid" 2>/dev/null || true
   stop_agent  # before the head it pushes to
   kill "$head_pid" 2>/dev/null || true

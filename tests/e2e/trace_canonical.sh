@@ -17,6 +17,7 @@ start_agent
 use_agent_plugin "mem_preload=$mem_preload"
 cleanup() {
   local rc=$?
+  set +e  # a trap under errexit would end at "(exit $rc)" and skip the rest of the clean-up
   kill "$head_pid" 2>/dev/null || true
   wait "$head_pid" 2>/dev/null || true
   (exit $rc)

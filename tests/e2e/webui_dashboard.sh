@@ -49,6 +49,7 @@ use_agent_plugin
 running=""
 cleanup() {
   local rc=$?
+  set +e  # a trap under errexit would end at "(exit $rc)" and skip the rest of the clean-up
   [[ -n "$running" ]] && scancel "$running" 2>/dev/null || true
   kill "$head_pid" ${token_pid:-} 2>/dev/null || true
   (exit $rc)

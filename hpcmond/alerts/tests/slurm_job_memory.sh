@@ -17,6 +17,7 @@ source "$e2e/memory_alert_lib.sh"
 start_memory_alert 0.8
 cleanup() {
   local rc=$?
+  set +e  # a trap under errexit would end at "(exit $rc)" and skip the rest of the clean-up
   stop_memory_alert
   (exit $rc)
   agent_cleanup
