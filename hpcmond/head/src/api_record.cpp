@@ -295,15 +295,20 @@ const StepSummary* find_step(const std::vector<JobSummary>& jobs, const json& jo
   return nullptr;
 }
 
-bool is_record_request(const std::string& path_tail) {
-  const std::size_t n = std::char_traits<char>::length(kSuffix);
-  return path_tail.size() > n && path_tail.compare(path_tail.size() - n, n, kSuffix) == 0;
+bool names_job_subresource(const std::string& path_tail, std::string_view suffix) {
+  return path_tail.size() > suffix.size() && std::string_view(path_tail).ends_with(suffix);
 }
 
-Outcome job_record(const Services& services, const Request& request, JobLookup lookup) {
+Outcome job_of_subresource(const Services& services, const Request& request, JobLookup lookup, std::string_view suffix) {
   Request inner = request;
-  inner.path_tail = request.path_tail.substr(0, request.path_tail.size() - std::char_traits<char>::length(kSuffix));
-  Outcome found = lookup(services, inner);
+  inner.path_tail = request.path_tail.substr(0, request.path_tail.size() - suffix.size());
+  return lookup(services, inner);
+}
+
+bool is_record_request(const std::string& path_tail) { return names_job_subresource(path_tail, kSuffix); }
+
+Outcome job_record(const Services& services, const Request& request, JobLookup lookup) {
+  Outcome found = job_of_subresource(services, request, lookup, kSuffix);
   auto* job = std::get_if<json>(&found);
   if (!job) return found;
   const auto jobs = services.records.jobs();

@@ -48,15 +48,10 @@ bool step_has_trace(const StepSummary& step) {
   return false;
 }
 
-bool is_trace_summary_request(const std::string& path_tail) {
-  const std::size_t n = std::char_traits<char>::length(kSuffix);
-  return path_tail.size() > n && path_tail.compare(path_tail.size() - n, n, kSuffix) == 0;
-}
+bool is_trace_summary_request(const std::string& path_tail) { return names_job_subresource(path_tail, kSuffix); }
 
 Outcome job_trace_summary(const Services& services, const Request& request, JobLookup lookup) {
-  Request inner = request;
-  inner.path_tail = request.path_tail.substr(0, request.path_tail.size() - std::char_traits<char>::length(kSuffix));
-  Outcome found = lookup(services, inner);
+  Outcome found = job_of_subresource(services, request, lookup, kSuffix);
   auto* job = std::get_if<json>(&found);
   if (!job) return found;
   const auto jobs = services.records.jobs();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "hpcmon/head/api.hpp"
 #include "hpcmon/head/record_index.hpp"
@@ -20,6 +21,11 @@ bool is_record_request(const std::string& path_tail);
 // is its job with each step's record content added under "record".
 using JobLookup = Outcome (*)(const Services&, const Request&);
 Outcome job_record(const Services& services, const Request& request, JobLookup lookup);
+
+// A sub-resource of one job ("12/record", "12.0/trace/summary"): whether the tail asks for it,
+// and the job it belongs to, looked up by `lookup` without the suffix (access and errors are its).
+bool names_job_subresource(const std::string& path_tail, std::string_view suffix);
+Outcome job_of_subresource(const Services& services, const Request& request, JobLookup lookup, std::string_view suffix);
 
 // The index's step behind a step of the /api/v1/jobs/{id} answer (cluster, job, submit time,
 // step, restart count, run), or null.
